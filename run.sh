@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# evomerge launcher: finds a JDK 25+, builds when the sources are newer than the build, runs the CLI.
+#   ./run.sh --help          the commands
+#   ./run.sh test            the whole test suite (mvn -B verify)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+
+find_jdk() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    local v; v="$(java_major "$JAVA_HOME")"
+    if [[ "${v:-0}" -ge 25 ]]; then echo "$JAVA_HOME"; return; fi
+  fi
+  local d
+  for d in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+    [[ -x "$d/bin/javac" ]] || continue
+    local v; v="$(java_major "$d")"
+    if [[ "${v:-0}" -ge 25 ]]; then echo "$d"; return; fi
+  done
+  return 1
+}
+
+if ! JAVA_HOME="$(find_jdk)"; then
+  echo "evomerge: no JDK 25 found (set JAVA_HOME to a JDK 25, or install one under /usr/lib/jvm)" >&2
+  exit 1
+fi
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+# Maven 3.8 prints warnings about sun.misc.Unsafe on JDK 25; they are Maven's, not ours.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+
+if ! command -v mvn >/dev/null 2>&1; then
+  echo "evomerge: Maven (mvn) is not installed: apt-get install maven" >&2
+  exit 1
+fi
+
+if [[ "${1:-}" == "test" ]]; then
+  shift
+  exec mvn -B verify "$@"
+fi
+
+stamp="target/.build-stamp"
+if [[ ! -f "$stamp" ]] || [[ -n "$(find pom.xml src/main -newer "$stamp" -print -quit)" ]]; then
+  echo "evomerge: building..." >&2
+  mvn -B -q package -DskipTests >target-build.log 2>&1 || { cat target-build.log >&2; echo "evomerge: build failed" >&2; exit 1; }
+  rm -f target-build.log
+  touch "$stamp"
+fi
+
+exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED \
+  -cp "target/classes:target/lib/*" dev.evomerge.cli.Main "$@"
