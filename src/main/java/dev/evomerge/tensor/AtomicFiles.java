@@ -1,0 +1,49 @@
+package dev.evomerge.tensor;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes that are all-or-nothing: a temporary sibling, fsynced, then renamed over the target, so a
+ * reader (or a resumed run) sees either the old file or the whole new one, never half of one.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    public static void write(Path target, byte[] content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                var buffer = java.nio.ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(dir);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    public static void write(Path target, String content) throws IOException {
+        write(target, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Makes a rename in {@code dir} durable (fsync on the directory; a no-op where the OS refuses it). */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot fsync a directory; the rename itself is still atomic
+        }
+    }
+}

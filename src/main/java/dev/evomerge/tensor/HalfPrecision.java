@@ -1,0 +1,141 @@
+package dev.evomerge.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.stream.IntStream;
+
+/**
+ * Conversions between stored element types and the f32 that merges compute on, in Java.
+ *
+ * <p>Why here and not in DJL: DJL's PyTorch engine aborts the whole JVM on bf16 data (creating,
+ * casting or decoding), so bf16 and f16 never reach it. f32 → bf16 rounds to nearest, ties to even, as
+ * PyTorch does; NaN stays NaN (quiet, sign kept). Large arrays are converted in parallel chunks; each
+ * chunk is bulk-copied into a primitive array first so the per-element loop is a plain one the JIT
+ * vectorizes. Segments of more than a few chunks are read or written from pool threads, so they must
+ * come from a shared or global arena (file mappings here always do).
+ *
+ * @implNote stateless and thread-safe.
+ */
+public final class HalfPrecision {
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Elements per parallel chunk: big enough to amortize a task, small enough to stay in cache. */
+    private static final int CHUNK = 1 << 16;
+
+    private HalfPrecision() {
+    }
+
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    public static short floatToBf16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((bits >>> 16) | 0x0040); // NaN: keep sign and top payload, force quiet
+        }
+        int roundingBias = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + roundingBias) >>> 16);
+    }
+
+    public static float f16ToFloat(short bits) {
+        return Float.float16ToFloat(bits);
+    }
+
+    public static short floatToF16(float value) {
+        return Float.floatToFloat16(value);
+    }
+
+    /**
+     * Decodes {@code count} elements of {@code dtype} (a float type) from {@code src} into {@code dst}
+     * starting at {@code dst[0]}.
+     */
+    public static void decode(MemorySegment src, DType dtype, float[] dst, int count) {
+        if (!dtype.isFloat()) {
+            throw new IllegalArgumentException("not a float type: " + dtype);
+        }
+        if (src.byteSize() < (long) count * dtype.byteSize()) {
+            throw new IllegalArgumentException("segment of " + src.byteSize() + " bytes holds fewer than " + count + " " + dtype);
+        }
+        chunks(count).forEach(c -> decodeChunk(src, dtype, dst, c * CHUNK, Math.min(count, (c + 1) * CHUNK)));
+    }
+
+    /** Encodes {@code src} into {@code dst} as {@code dtype} (a float type); {@code dst} must be large enough. */
+    public static void encode(float[] src, DType dtype, MemorySegment dst) {
+        if (!dtype.isFloat()) {
+            throw new IllegalArgumentException("not a float type: " + dtype);
+        }
+        if (dst.byteSize() < (long) src.length * dtype.byteSize()) {
+            throw new IllegalArgumentException("segment too small for " + src.length + " " + dtype);
+        }
+        chunks(src.length).forEach(c -> encodeChunk(src, dtype, dst, c * CHUNK, Math.min(src.length, (c + 1) * CHUNK)));
+    }
+
+    private static IntStream chunks(int count) {
+        int n = (count + CHUNK - 1) / CHUNK;
+        IntStream range = IntStream.range(0, n);
+        return n > 4 ? range.parallel() : range;
+    }
+
+    private static void decodeChunk(MemorySegment src, DType dtype, float[] dst, int from, int to) {
+        int n = to - from;
+        long offset = (long) from * dtype.byteSize();
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, from, n);
+            case BF16 -> {
+                short[] bits = new short[n];
+                MemorySegment.copy(src, SHORT, offset, bits, 0, n);
+                for (int i = 0; i < n; i++) {
+                    dst[from + i] = Float.intBitsToFloat((bits[i] & 0xFFFF) << 16);
+                }
+            }
+            case F16 -> {
+                short[] bits = new short[n];
+                MemorySegment.copy(src, SHORT, offset, bits, 0, n);
+                for (int i = 0; i < n; i++) {
+                    dst[from + i] = Float.float16ToFloat(bits[i]);
+                }
+            }
+            case F64 -> {
+                double[] wide = new double[n];
+                MemorySegment.copy(src, DOUBLE, offset, wide, 0, n);
+                for (int i = 0; i < n; i++) {
+                    dst[from + i] = (float) wide[i];
+                }
+            }
+            default -> throw new IllegalArgumentException("not a float type: " + dtype);
+        }
+    }
+
+    private static void encodeChunk(float[] src, DType dtype, MemorySegment dst, int from, int to) {
+        int n = to - from;
+        long offset = (long) from * dtype.byteSize();
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, from, dst, FLOAT, offset, n);
+            case BF16 -> {
+                short[] bits = new short[n];
+                for (int i = 0; i < n; i++) {
+                    bits[i] = floatToBf16(src[from + i]);
+                }
+                MemorySegment.copy(bits, 0, dst, SHORT, offset, n);
+            }
+            case F16 -> {
+                short[] bits = new short[n];
+                for (int i = 0; i < n; i++) {
+                    bits[i] = Float.floatToFloat16(src[from + i]);
+                }
+                MemorySegment.copy(bits, 0, dst, SHORT, offset, n);
+            }
+            case F64 -> {
+                double[] wide = new double[n];
+                for (int i = 0; i < n; i++) {
+                    wide[i] = src[from + i];
+                }
+                MemorySegment.copy(wide, 0, dst, DOUBLE, offset, n);
+            }
+            default -> throw new IllegalArgumentException("not a float type: " + dtype);
+        }
+    }
+}
