@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         version = "evomerge 0.1.0",
         description = "Evolutionary and multi-objective search for the best merge of fine-tuned models.",
         subcommands = {
+                InspectCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {

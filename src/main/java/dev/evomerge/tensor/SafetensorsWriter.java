@@ -40,6 +40,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final Set<String> written = ConcurrentHashMap.newKeySet();
     private final Arena arena = Arena.ofShared();
     private boolean done;
+    private boolean committed;
 
     private record Shard(String fileName, Path partial, List<TensorInfo> tensors, long dataOffset, long fileSize) {
     }
@@ -232,6 +233,7 @@ public final class SafetensorsWriter implements AutoCloseable {
                 writeIndex();
             }
             AtomicFiles.syncDirectory(dir);
+            committed = true;
         } catch (IOException e) {
             throw new EvomergeException(dir + ": cannot write: " + e.getMessage(), e);
         }
@@ -249,6 +251,11 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         AtomicFiles.write(dir.resolve(SafetensorsCheckpoint.INDEX),
                 json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    }
+
+    /** Whether {@link #commit} has completed. */
+    public boolean committed() {
+        return committed;
     }
 
     /** Without a commit, unmaps and deletes every partial shard. */

@@ -1,0 +1,151 @@
+package dev.evomerge.model;
+
+import dev.evomerge.EvomergeException;
+import dev.evomerge.tensor.AtomicFiles;
+import dev.evomerge.tensor.SafetensorsWriter;
+import dev.evomerge.tensor.TensorInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a whole checkpoint directory, all or nothing: everything goes into a hidden temporary sibling
+ * ({@code .NAME.partial-…}), and {@link #commit} fsyncs it and renames it to the target. A crash or a
+ * close without commit never leaves a directory under the target's name.
+ */
+public final class CheckpointWriter implements AutoCloseable {
+    private final Path target;
+    private final Path temp;
+    private final boolean overwrite;
+    private SafetensorsWriter weights;
+    private boolean done;
+
+    private CheckpointWriter(Path target, Path temp, boolean overwrite) {
+        this.target = target;
+        this.temp = temp;
+        this.overwrite = overwrite;
+    }
+
+    /** Refuses a target that exists and is not empty. */
+    public static CheckpointWriter create(Path outDir) {
+        return create(outDir, false);
+    }
+
+    public static CheckpointWriter create(Path outDir, boolean overwrite) {
+        Path target = outDir.toAbsolutePath().normalize();
+        if (!overwrite && Files.exists(target) && !isEmptyDirectory(target)) {
+            throw new EvomergeException(outDir + " already exists and is not empty; choose another --out or remove it");
+        }
+        try {
+            Files.createDirectories(target.getParent());
+            Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
+            return new CheckpointWriter(target, temp, overwrite);
+        } catch (IOException e) {
+            throw new EvomergeException(outDir + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The weights' writer (once per checkpoint); its tensors land in the temporary directory. */
+    public SafetensorsWriter weights(List<TensorInfo> plan, long maxShardBytes, Map<String, String> metadata) {
+        if (weights != null) {
+            throw new IllegalStateException("weights already planned");
+        }
+        weights = SafetensorsWriter.create(temp, plan, maxShardBytes, metadata);
+        return weights;
+    }
+
+    public void writeFile(String name, byte[] content) {
+        try {
+            Files.write(temp.resolve(name), content);
+        } catch (IOException e) {
+            throw new EvomergeException(target + ": cannot write " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void writeFile(String name, String content) {
+        writeFile(name, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Copies a file (a tokenizer, say) into the checkpoint under its own name. */
+    public void copyFile(Path file) {
+        try {
+            Files.copy(file, temp.resolve(file.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new EvomergeException(target + ": cannot copy " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Commits the weights (if not already), fsyncs every file and renames the directory into place. */
+    public Path commit() {
+        try {
+            if (weights == null) {
+                throw new IllegalStateException("a checkpoint needs weights");
+            }
+            if (!weights.committed()) {
+                weights.commit();
+            }
+            try (Stream<Path> files = Files.list(temp)) {
+                for (Path f : files.toList()) {
+                    try (var channel = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                }
+            }
+            AtomicFiles.syncDirectory(temp);
+            if (Files.exists(target)) {
+                if (!overwrite && !isEmptyDirectory(target)) {
+                    throw new FileAlreadyExistsException(target.toString());
+                }
+                deleteTree(target);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.syncDirectory(target.getParent());
+            done = true;
+            return target;
+        } catch (IOException e) {
+            throw new EvomergeException(target + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (done) {
+            return;
+        }
+        if (weights != null) {
+            weights.close();
+        }
+        try {
+            deleteTree(temp);
+        } catch (IOException ignored) {
+            // a leftover hidden .partial directory never looks like a checkpoint
+        }
+        done = true;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

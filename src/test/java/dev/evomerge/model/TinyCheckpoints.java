@@ -1,0 +1,65 @@
+package dev.evomerge.model;
+
+import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.SafetensorsWriter;
+import dev.evomerge.tensor.TensorInfo;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Small real checkpoints in the Llama layout, written through the production writer, for tests. */
+public final class TinyCheckpoints {
+    private TinyCheckpoints() {
+    }
+
+    /** The tensors of a Llama with {@code layers} layers, hidden size {@code hidden}, vocabulary {@code vocab}. */
+    public static List<TensorInfo> llamaPlan(int layers, int hidden, int vocab, DType dtype) {
+        List<TensorInfo> plan = new ArrayList<>();
+        plan.add(TensorInfo.of("model.embed_tokens.weight", dtype, vocab, hidden));
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+                plan.add(TensorInfo.of(p + "self_attn." + proj + ".weight", dtype, hidden, hidden));
+            }
+            plan.add(TensorInfo.of(p + "mlp.gate_proj.weight", dtype, 2 * hidden, hidden));
+            plan.add(TensorInfo.of(p + "mlp.up_proj.weight", dtype, 2 * hidden, hidden));
+            plan.add(TensorInfo.of(p + "mlp.down_proj.weight", dtype, hidden, 2 * hidden));
+            plan.add(TensorInfo.of(p + "input_layernorm.weight", dtype, hidden));
+            plan.add(TensorInfo.of(p + "post_attention_layernorm.weight", dtype, hidden));
+        }
+        plan.add(TensorInfo.of("model.norm.weight", dtype, hidden));
+        plan.add(TensorInfo.of("lm_head.weight", dtype, vocab, hidden));
+        return plan;
+    }
+
+    /**
+     * Writes a Llama-layout checkpoint with Gaussian weights from {@code seed} (scaled by {@code scale}),
+     * in 8 KiB shards, a config.json and a tokenizer_config.json to carry along; returns its directory.
+     */
+    public static Path llama(Path dir, int layers, int hidden, int vocab, DType dtype, long seed, double scale) {
+        Random random = new Random(seed);
+        List<TensorInfo> plan = llamaPlan(layers, hidden, vocab, dtype);
+        try (CheckpointWriter writer = CheckpointWriter.create(dir)) {
+            try (SafetensorsWriter weights = writer.weights(plan, 8 * 1024, Map.of("format", "pt"))) {
+                for (TensorInfo t : plan) {
+                    float[] v = new float[(int) t.numel()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) (random.nextGaussian() * scale);
+                    }
+                    weights.write(t.name(), v);
+                }
+                weights.commit();
+            }
+            writer.writeFile("config.json", """
+                    {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d,
+                     "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": 2,
+                     "num_key_value_heads": 2, "vocab_size": %d, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
+                     "tie_word_embeddings": false}
+                    """.formatted(hidden, 2 * hidden, layers, vocab));
+            writer.writeFile("tokenizer_config.json", "{\"model_max_length\": 128}");
+            return writer.commit();
+        }
+    }
+}
