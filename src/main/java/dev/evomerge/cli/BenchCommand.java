@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks; each prints its figures beside a floor measured in the same run.",
         mixinStandardHelpOptions = true,
         subcommands = {
+                BenchIoCommand.class,
         })
 public final class BenchCommand {
 }

@@ -200,8 +200,26 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return shard(name).raw(name);
     }
 
-    /** The tensor as f32, converted in Java from any float type. */
+    /** The tensor as f32, converted in Java from any float type, in a new array. */
     public float[] readFloats(String name) {
+        float[] values = new float[floatCount(name)];
+        HalfPrecision.decode(raw(name), info(name).dtype(), values, values.length);
+        return values;
+    }
+
+    /**
+     * The tensor as f32 into {@code into} (at least {@link TensorInfo#numel} long), for callers that reuse
+     * one buffer across tensors: a fresh array costs the JVM a zeroing pass as large as the data.
+     */
+    public void readFloats(String name, float[] into) {
+        int count = floatCount(name);
+        if (into.length < count) {
+            throw new IllegalArgumentException(name + ": buffer of " + into.length + " for " + count + " values");
+        }
+        HalfPrecision.decode(raw(name), info(name).dtype(), into, count);
+    }
+
+    private int floatCount(String name) {
         TensorInfo info = info(name);
         if (!info.dtype().isFloat()) {
             throw new EvomergeException(location + ": tensor '" + name + "' is " + info.dtype() + ", not a float type");
@@ -210,9 +228,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             throw new EvomergeException(location + ": tensor '" + name + "' has " + info.numel()
                     + " elements, more than a Java array holds; read it through raw()");
         }
-        float[] values = new float[(int) info.numel()];
-        HalfPrecision.decode(raw(name), info.dtype(), values, values.length);
-        return values;
+        return (int) info.numel();
     }
 
     private SafetensorsFile shard(String name) {
