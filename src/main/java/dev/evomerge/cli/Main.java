@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Evolutionary and multi-objective search for the best merge of fine-tuned models.",
         subcommands = {
                 InspectCommand.class,
+                MergeCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {

@@ -72,6 +72,15 @@ public record Architecture(String family, Pattern layerPattern, int layerCount) 
         return new Architecture(family, pattern, counted);
     }
 
+    /** The same tensor in layer {@code layer} ({@code model.layers.3.mlp…} → {@code model.layers.7.mlp…}). */
+    public String renameLayer(String tensorName, int layer) {
+        Matcher m = layerPattern.matcher(tensorName);
+        if (!m.find()) {
+            throw new IllegalArgumentException(tensorName + " is in no layer");
+        }
+        return tensorName.substring(0, m.start(1)) + layer + tensorName.substring(m.end(1));
+    }
+
     /** The layer a tensor belongs to, or empty for embeddings, final norm, head and the like. */
     public OptionalInt layerOf(String tensorName) {
         Matcher m = layerPattern.matcher(tensorName);

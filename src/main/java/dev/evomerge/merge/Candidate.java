@@ -1,0 +1,31 @@
+package dev.evomerge.merge;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.evomerge.model.Architecture;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One merged model in memory: its tensors by name, on the evaluator's device, and the config.json that
+ * describes it (the base's, with the layer count of the merge).
+ *
+ * <p>The tensors belong to the scope manager given to {@link MergeSources#materialize}; closing that
+ * scope frees them, so a candidate must not be used after it. Tensors are read-only: an evaluator that
+ * changed one in place would change the candidate.
+ */
+public record Candidate(Map<String, NDArray> tensors, JsonNode config, Architecture architecture) {
+    public Candidate {
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        config = config.deepCopy();
+    }
+
+    public NDArray tensor(String name) {
+        NDArray t = tensors.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("candidate has no tensor " + name);
+        }
+        return t;
+    }
+}
