@@ -44,9 +44,10 @@ public final class MergeCommand implements Callable<Integer> {
         var options = new MergeEngine.Options(ComputeDevice.of(device).resolve(), ByteSize.parse(maxShardSize),
                 parallelism != null ? parallelism : defaults.parallelism(), overwrite);
         Path recipeDir = recipe.toAbsolutePath().getParent();
+        Path written;
         try (ProgressBar bar = new ProgressBarBuilder().setTaskName("merge").setStyle(ProgressBarStyle.ASCII)
                 .setUnit(" tensors", 1).setUpdateIntervalMillis(250).build()) {
-            Path written = MergeEngine.merge(parsed, recipeDir, out, options, new MergeEngine.Progress() {
+            written = MergeEngine.merge(parsed, recipeDir, out, options, new MergeEngine.Progress() {
                 @Override
                 public void planned(dev.evomerge.merge.MergePlan plan) {
                     bar.maxHint(plan.tasks().size());
@@ -57,9 +58,8 @@ public final class MergeCommand implements Callable<Integer> {
                     bar.step();
                 }
             });
-            bar.close();
-            System.out.println("merged " + parsed.mergeMethod() + " of " + parsed.referencedModels().size() + " models into " + written);
         }
+        System.out.println("merged " + parsed.mergeMethod() + " of " + parsed.referencedModels().size() + " models into " + written);
         return 0;
     }
 }

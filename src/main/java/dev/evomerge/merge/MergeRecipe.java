@@ -100,15 +100,14 @@ public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel>
         if (method.needsBase() && (baseModel == null || baseModel.isBlank())) {
             throw new EvomergeException("merge_method " + mergeMethod + " needs a base_model (task vectors are taken against it)");
         }
-        Set<String> known = method.parameterNames();
-        checkKnown(parameters.keySet(), known, "parameters");
+        checkKnown(parameters.keySet(), method, "parameters");
         for (InputModel m : models) {
-            checkKnown(m.parameters().keySet(), known, "models[" + m.model() + "].parameters");
+            checkKnown(m.parameters().keySet(), method, "models[" + m.model() + "].parameters");
         }
         for (OutputSlice s : slices) {
-            checkKnown(s.parameters().keySet(), known, "slices.parameters");
+            checkKnown(s.parameters().keySet(), method, "slices.parameters");
             for (InputSlice in : s.sources()) {
-                checkKnown(in.parameters().keySet(), known, "slices.sources[" + in.model() + "].parameters");
+                checkKnown(in.parameters().keySet(), method, "slices.sources[" + in.model() + "].parameters");
             }
         }
         if (dtype != null) {
@@ -116,10 +115,11 @@ public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel>
         }
     }
 
-    private void checkKnown(Set<String> given, Set<String> known, String where) {
+    private static void checkKnown(Set<String> given, MergeMethod method, String where) {
+        Set<String> known = method.parameterNames();
         for (String name : given) {
             if (!known.contains(name)) {
-                throw new EvomergeException(where + ": unknown parameter '" + name + "' for merge_method " + mergeMethod
+                throw new EvomergeException(where + ": unknown parameter '" + name + "' for merge_method " + method.name()
                         + DidYouMean.suggest(name, known));
             }
         }

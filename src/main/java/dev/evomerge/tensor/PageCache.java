@@ -21,6 +21,7 @@ public final class PageCache {
     private PageCache() {
     }
 
+    @SuppressWarnings("restricted") // run.sh and the tests enable native access
     private static Optional<MethodHandle[]> lookup() {
         try {
             Linker linker = Linker.nativeLinker();

@@ -275,7 +275,7 @@ class SafetensorsCheckpointTest {
 
     @Test
     void segmentsAreUsableFromSeveralThreads() throws Exception {
-        try (Arena ignored = Arena.ofConfined(); SafetensorsWriter writer = SafetensorsWriter.create(dir,
+        try (SafetensorsWriter writer = SafetensorsWriter.create(dir,
                 List.of(TensorInfo.of("x", DType.F32, 1000)), 1 << 20, Map.of())) {
             float[] v = new float[1000];
             java.util.Arrays.fill(v, 2f);

@@ -1,0 +1,210 @@
+package dev.evomerge.merge;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.cli.Main;
+import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.model.TinyCheckpoints;
+import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.HalfPrecision;
+import dev.evomerge.tensor.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MergeEngineTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void models() {
+        TinyCheckpoints.llama(dir.resolve("base"), 4, 16, 32, DType.BF16, 1, 0.05);
+        TinyCheckpoints.llama(dir.resolve("a"), 4, 16, 32, DType.BF16, 2, 0.05);
+        TinyCheckpoints.llama(dir.resolve("b"), 4, 16, 32, DType.BF16, 3, 0.05);
+    }
+
+    private Path recipe(String yaml) throws IOException {
+        Path file = dir.resolve("recipe.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static final String LINEAR = """
+            merge_method: linear
+            models:
+              - model: a
+                parameters: {weight: [1.0, 3.0]}
+              - model: b
+                parameters: {weight: 1.0}
+            """;
+
+    @Test
+    void linearMergeOnDiskMatchesHandComputedValuesPerLayer() throws IOException {
+        Path out = MergeEngine.merge(MergeRecipe.read(recipe(LINEAR)), dir, dir.resolve("out"), MergeEngine.Options.defaults(),
+                MergeEngine.Progress.NONE);
+        try (ModelCheckpoint merged = ModelCheckpoint.open(out); ModelCheckpoint a = ModelCheckpoint.open(dir.resolve("a"));
+             ModelCheckpoint b = ModelCheckpoint.open(dir.resolve("b"))) {
+            assertEquals(a.weights().tensors(), merged.weights().tensors(), "same names, shapes and dtype (bf16)");
+            for (TensorInfo t : merged.weights().tensors()) {
+                float[] x = a.weights().readFloats(t.name());
+                float[] y = b.weights().readFloats(t.name());
+                float[] m = merged.weights().readFloats(t.name());
+                var layer = a.architecture().layerOf(t.name());
+                double wa = layer.isPresent() ? 1 + 2 * layer.getAsInt() / 3.0 : 1.0; // gradient over 4 layers; t = 0 outside
+                for (int i = 0; i < m.length; i++) {
+                    float expected = HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16((float) ((wa * x[i] + y[i]) / (wa + 1))));
+                    // f32 arithmetic rounded to bf16 may land one bf16 step (2⁻⁷ relative) from the double result
+                    assertEquals(expected, m[i], Math.abs(expected) * 0x1p-7 + 1e-6, t.name() + "[" + i + "]");
+                }
+            }
+            assertTrue(Files.exists(out.resolve("tokenizer_config.json")), "tokenizer files carried along");
+            assertTrue(Files.readString(out.resolve("README.md")).contains("merge_method: linear"));
+            assertTrue(merged.weights().metadata().get("evomerge_recipe").contains("merge_method: linear"));
+            assertEquals(4, merged.config().get("num_hidden_layers").asInt());
+        }
+    }
+
+    @Test
+    void inMemoryCandidateEqualsTheDiskMergeBitForBit() throws IOException {
+        String ties = """
+                merge_method: dare_ties
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: 0.7, density: 0.6}
+                  - model: b
+                    parameters: {weight: 0.4, density: [0.3, 0.9]}
+                dtype: float32
+                random_seed: 11
+                """;
+        MergeRecipe recipe = MergeRecipe.read(recipe(ties));
+        Path out = MergeEngine.merge(recipe, dir, dir.resolve("out"), MergeEngine.Options.defaults(), MergeEngine.Progress.NONE);
+        Map<String, ModelCheckpoint> opened = MergeEngine.open(recipe, dir);
+        try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu());
+             ModelCheckpoint merged = ModelCheckpoint.open(out);
+             NDManager scope = NDManager.newBaseManager()) {
+            Candidate candidate = sources.materialize(recipe, scope);
+            for (TensorInfo t : merged.weights().tensors()) {
+                float[] disk = merged.weights().readFloats(t.name());
+                float[] memory = candidate.tensor(t.name()).toFloatArray();
+                // the same ops in the same order, except θ = base + τ stored vs read: allow an ulp or two
+                for (int i = 0; i < disk.length; i++) {
+                    assertEquals(disk[i], memory[i], 4 * Math.ulp(disk[i]) + 1e-7, t.name() + "[" + i + "]");
+                }
+            }
+            Candidate again = sources.materialize(recipe, scope);
+            for (String name : candidate.tensors().keySet()) {
+                assertArrayEquals(candidate.tensor(name).toFloatArray(), again.tensor(name).toFloatArray(), "deterministic: " + name);
+            }
+        }
+    }
+
+    @Test
+    void fiftyCandidatesLeaveNoArrayBehind() throws IOException {
+        MergeRecipe recipe = MergeRecipe.read(recipe("""
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: 0.5, density: 0.5}
+                  - model: b
+                    parameters: {weight: 0.5, density: 0.5}
+                """));
+        Map<String, ModelCheckpoint> opened = MergeEngine.open(recipe, dir);
+        try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu());
+             NDManager root = NDManager.newBaseManager()) {
+            for (int i = 0; i < 50; i++) {
+                try (NDManager scope = root.newSubManager()) {
+                    Candidate c = sources.materialize(recipe.withRandomSeed(i), scope);
+                    assertEquals(TinyCheckpoints.llamaPlan(4, 16, 32, DType.BF16).size(), c.tensors().size());
+                }
+            }
+            // every candidate's arrays, and every intermediate, were freed with its scope
+            assertEquals(0, ((ai.djl.ndarray.BaseNDManager) root).getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void passthroughSlicesStackLayersIntoADeeperModel() throws IOException {
+        Path out = MergeEngine.merge(MergeRecipe.read(recipe("""
+                merge_method: passthrough
+                slices:
+                  - sources: [{model: a, layer_range: [0, 3]}]
+                  - sources: [{model: b, layer_range: [1, 4]}]
+                """)), dir, dir.resolve("out"), MergeEngine.Options.defaults(), MergeEngine.Progress.NONE);
+        try (ModelCheckpoint merged = ModelCheckpoint.open(out); ModelCheckpoint a = ModelCheckpoint.open(dir.resolve("a"));
+             ModelCheckpoint b = ModelCheckpoint.open(dir.resolve("b"))) {
+            assertEquals(6, merged.architecture().layerCount());
+            assertEquals(6, merged.config().get("num_hidden_layers").asInt());
+            String q = ".self_attn.q_proj.weight";
+            assertArrayEquals(a.weights().readFloats("model.layers.2" + q), merged.weights().readFloats("model.layers.2" + q));
+            assertArrayEquals(b.weights().readFloats("model.layers.1" + q), merged.weights().readFloats("model.layers.3" + q));
+            assertArrayEquals(b.weights().readFloats("model.layers.3" + q), merged.weights().readFloats("model.layers.5" + q));
+            assertArrayEquals(a.weights().readFloats("model.embed_tokens.weight"), merged.weights().readFloats("model.embed_tokens.weight"));
+            assertArrayEquals(b.weights().readFloats("lm_head.weight"), merged.weights().readFloats("lm_head.weight"));
+        }
+    }
+
+    private String failure(String yaml) throws IOException {
+        Path file = recipe(yaml);
+        EvomergeException e = assertThrows(EvomergeException.class, () -> MergeEngine.merge(MergeRecipe.read(file), dir,
+                dir.resolve("never"), MergeEngine.Options.defaults(), MergeEngine.Progress.NONE));
+        assertFalse(Files.exists(dir.resolve("never")), "nothing written");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains("partial")), "no temporary left");
+        }
+        return e.getMessage();
+    }
+
+    @Test
+    void errorsComeBeforeAnyByteIsWritten() throws IOException {
+        TinyCheckpoints.llama(dir.resolve("wide"), 4, 24, 32, DType.BF16, 4, 0.05);
+        assertTrue(failure(LINEAR.replace("model: b", "model: wide")).contains("has shape [32, 24] in wide but [32, 16] in a"));
+        assertTrue(failure(LINEAR.replace("model: b", "model: nowhere")).contains("model 'nowhere' not found"));
+        assertTrue(failure("""
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: 1.0, density: 1.5}
+                """).contains("density 1.5"));
+        assertTrue(failure("""
+                merge_method: linear
+                models:
+                  - model: a
+                    parameters: {weight: 1.0}
+                  - model: b
+                    parameters: {weight: -1.0}
+                """).contains("weights sum to zero"));
+        assertTrue(failure("""
+                merge_method: linear
+                models:
+                  - model: a
+                  - model: b
+                    parameters: {weight: 1.0}
+                """).contains("missing required parameter 'weight' for a"));
+    }
+
+    @Test
+    void mergeCommandWritesACheckpointAndReportsUserErrorsInOneLine() throws IOException {
+        Path file = recipe(LINEAR);
+        assertEquals(0, Main.execute("merge", file.toString(), "--out", dir.resolve("cli").toString(), "--max-shard-size", "4KB"));
+        try (ModelCheckpoint merged = ModelCheckpoint.open(dir.resolve("cli"))) {
+            assertTrue(merged.weights().shardCount() > 1);
+        }
+        assertEquals(1, Main.execute("merge", file.toString(), "--out", dir.resolve("cli").toString()), "exists: refused");
+        assertEquals(2, Main.execute("merge", file.toString()), "missing --out");
+    }
+}
