@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         subcommands = {
                 BenchIoCommand.class,
+                BenchMergeCommand.class,
         })
 public final class BenchCommand {
 }

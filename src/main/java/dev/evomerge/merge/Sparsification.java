@@ -70,19 +70,22 @@ public enum Sparsification {
 
     /**
      * The mask of entries whose magnitude ranks between the {@code skipLargest} largest (excluded) and the
-     * next {@code keep} (included), by thresholds read off the sorted magnitudes.
+     * next {@code keep} (included), by thresholds selected in linear time.
      */
     private static NDArray keepBetween(NDArray tau, long skipLargest, long keep) {
         NDArray magnitude = tau.abs();
         if (keep <= 0) {
             return magnitude.lt(-1); // nothing survives
         }
-        NDArray sorted = magnitude.reshape(-1).sort(); // ascending
-        long n = sorted.size();
-        double high = sorted.get(n - 1 - skipLargest).toType(DataType.FLOAT64, false).getDouble();
-        double low = sorted.get(n - skipLargest - keep).toType(DataType.FLOAT64, false).getDouble();
+        float[] values = magnitude.toFloatArray();
+        int n = values.length;
+        float low = MagnitudeSelect.kthSmallest(values, (int) (n - skipLargest - keep));
         NDArray mask = magnitude.gte(low);
-        return skipLargest > 0 ? mask.logicalAnd(magnitude.lte(high)) : mask;
+        if (skipLargest == 0) {
+            return mask;
+        }
+        float high = MagnitudeSelect.kthSmallest(values, (int) (n - 1 - skipLargest));
+        return mask.logicalAnd(magnitude.lte(high));
     }
 
     /** Uniform [0, 1) floats from Java's generator, so drops are the same on every device and run. */

@@ -1,0 +1,172 @@
+package dev.evomerge.merge;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.evomerge.model.CheckpointWriter;
+import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.SafetensorsWriter;
+import dev.evomerge.tensor.TensorInfo;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code bench merge}: a TIES merge of a base and three fine-tunes (Llama layout, bf16) end to end, beside
+ * the I/O floor measured in the same run: reading every input once and writing one output of the same
+ * size. Then the time to materialize one candidate in memory from resident sources.
+ */
+public final class MergeBenchmark {
+    private MergeBenchmark() {
+    }
+
+    public record Result(long inputBytes, double floorSeconds, double mergeSeconds, double loadSeconds, double materializeSeconds) {
+        public double ratio() {
+            return mergeSeconds / floorSeconds;
+        }
+    }
+
+    /** Writes base, ft1..ft3 of about {@code bytesPerModel} bytes each under {@code dir}. */
+    public static List<Path> writeModels(Path dir, long bytesPerModel) {
+        int hidden = 1024;
+        int intermediate = 2816;
+        long perLayer = 2L * (4L * hidden * hidden + 3L * hidden * intermediate);
+        int layers = (int) Math.max(2, bytesPerModel / perLayer);
+        List<TensorInfo> plan = new ArrayList<>();
+        plan.add(TensorInfo.of("model.embed_tokens.weight", DType.BF16, 4096, hidden));
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+                plan.add(TensorInfo.of(p + "self_attn." + proj + ".weight", DType.BF16, hidden, hidden));
+            }
+            plan.add(TensorInfo.of(p + "mlp.gate_proj.weight", DType.BF16, intermediate, hidden));
+            plan.add(TensorInfo.of(p + "mlp.up_proj.weight", DType.BF16, intermediate, hidden));
+            plan.add(TensorInfo.of(p + "mlp.down_proj.weight", DType.BF16, hidden, intermediate));
+            plan.add(TensorInfo.of(p + "input_layernorm.weight", DType.BF16, hidden));
+            plan.add(TensorInfo.of(p + "post_attention_layernorm.weight", DType.BF16, hidden));
+        }
+        plan.add(TensorInfo.of("model.norm.weight", DType.BF16, hidden));
+        plan.add(TensorInfo.of("lm_head.weight", DType.BF16, 4096, hidden));
+        List<Path> models = new ArrayList<>();
+        for (int m = 0; m < 4; m++) {
+            Path out = dir.resolve(m == 0 ? "base" : "ft" + m);
+            models.add(out);
+            if (Files.exists(out)) {
+                continue;
+            }
+            try (CheckpointWriter writer = CheckpointWriter.create(out)) {
+                try (SafetensorsWriter weights = writer.weights(plan, 512L << 20, Map.of("format", "pt"))) {
+                    final int model = m;
+                    plan.parallelStream().forEach(t -> {
+                        float[] v = new float[(int) t.numel()];
+                        long h = t.name().hashCode();
+                        for (int i = 0; i < v.length; i++) {
+                            // a smooth base plus a model-specific wiggle: cheap to make, not trivially sparse
+                            double x = (i + h) * 1e-3;
+                            v[i] = (float) (0.02 * Math.sin(x) + (model == 0 ? 0 : 0.002 * Math.sin(x * (1.7 + model) + model)));
+                        }
+                        weights.write(t.name(), v);
+                    });
+                    weights.commit();
+                }
+                writer.writeFile("config.json", "{\"model_type\": \"llama\", \"hidden_size\": " + hidden
+                        + ", \"num_hidden_layers\": " + layers + ", \"intermediate_size\": " + intermediate + "}");
+                writer.commit();
+            }
+        }
+        return models;
+    }
+
+    public static Result measure(Path dir, long bytesPerModel, Device device) throws IOException {
+        List<Path> models = writeModels(dir, bytesPerModel);
+        String yaml = """
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: ft1
+                    parameters: {weight: 0.5, density: 0.5}
+                  - model: ft2
+                    parameters: {weight: 0.3, density: 0.5}
+                  - model: ft3
+                    parameters: {weight: 0.2, density: 0.5}
+                dtype: bfloat16
+                """;
+        MergeRecipe recipe = MergeRecipe.parse(yaml, "bench");
+        long inputBytes = 0;
+        List<Path> shards = new ArrayList<>();
+        for (Path m : models) {
+            try (Stream<Path> s = Files.list(m)) {
+                for (Path f : s.filter(f -> f.toString().endsWith(".safetensors")).toList()) {
+                    shards.add(f);
+                    inputBytes += Files.size(f);
+                }
+            }
+        }
+        Path floorOut = dir.resolve("floor.bin");
+        Path mergeOut = dir.resolve("merged");
+        deleteTree(mergeOut);
+        long t0 = System.nanoTime();
+        ioFloor(shards, floorOut, inputBytes / 4);
+        long t1 = System.nanoTime();
+        MergeEngine.merge(recipe, dir, mergeOut, MergeEngine.Options.defaults(), MergeEngine.Progress.NONE);
+        long t2 = System.nanoTime();
+        Files.deleteIfExists(floorOut);
+        deleteTree(mergeOut);
+
+        Map<String, ModelCheckpoint> opened = MergeEngine.open(recipe, dir);
+        long t3 = System.nanoTime();
+        try (MergeSources sources = MergeSources.load(opened, "base", device); NDManager scope = NDManager.newBaseManager(device)) {
+            long t4 = System.nanoTime();
+            sources.materialize(recipe, scope);
+            long t5 = System.nanoTime();
+            return new Result(inputBytes, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t4 - t3) / 1e9, (t5 - t4) / 1e9);
+        }
+    }
+
+    /** Reads every input byte once and writes {@code outputBytes} (one model's worth), fsynced: the least a merge must do. */
+    static void ioFloor(List<Path> inputs, Path output, long outputBytes) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(8 << 20);
+        try (FileChannel out = FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            long written = 0;
+            for (Path f : inputs) {
+                try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ)) {
+                    while (in.read(buffer) > 0) {
+                        buffer.flip();
+                        if (written < outputBytes) {
+                            written += out.write(buffer);
+                        }
+                        buffer.clear();
+                    }
+                }
+            }
+            out.force(true);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    public static void report(Result r, PrintWriter out) {
+        out.printf("bench merge: ties of a base and 3 fine-tunes, %.2f GB of bf16 inputs in all (page cache warm)%n", r.inputBytes / 1e9);
+        out.printf("  I/O floor (read all inputs, write one output)  %7.2f s%n", r.floorSeconds);
+        out.printf("  merge, end to end                              %7.2f s%n", r.mergeSeconds);
+        out.printf("  ratio                                          %7.2f ×  (goal ≤ 1.5)%n", r.ratio());
+        out.printf("  load sources for search (base + 3 task vectors) %6.2f s%n", r.loadSeconds);
+        out.printf("  materialize one candidate in memory            %7.2f s%n", r.materializeSeconds);
+    }
+}
