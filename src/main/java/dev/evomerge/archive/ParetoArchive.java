@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The non-dominated set of everything evaluated so far, by evaluation number. Objectives are oriented so
- * that larger is better (the Runner negates minimized ones before they come here). Points equal in every
- * objective are all kept: each is a different merge with the same scores.
+ * that larger is better (the Runner negates minimized ones before they come here). A point equal in every
+ * objective to one already archived adds no trade-off and is not kept: the earlier evaluation stands.
  *
  * @implNote not thread-safe; the Runner owns it.
  */
@@ -29,7 +29,7 @@ public final class ParetoArchive {
     /** Adds the evaluation if nothing in the archive dominates it, removing what it dominates; true if added. */
     public boolean add(long evaluation, double[] objectives) {
         for (Entry e : front) {
-            if (Dominance.dominates(e.objectives, objectives)) {
+            if (Dominance.dominates(e.objectives, objectives) || java.util.Arrays.equals(e.objectives, objectives)) {
                 return false;
             }
         }

@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
         subcommands = {
                 InspectCommand.class,
                 MergeCommand.class,
+                RunCommand.class,
+                ResumeCommand.class,
+                FrontCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {

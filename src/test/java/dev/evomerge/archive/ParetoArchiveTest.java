@@ -15,7 +15,7 @@ class ParetoArchiveTest {
         assertTrue(archive.add(0, new double[] {1, 1}));
         assertTrue(archive.add(1, new double[] {2, 0}));
         assertFalse(archive.add(2, new double[] {0.5, 0.5}), "dominated by the first");
-        assertTrue(archive.add(3, new double[] {1, 1}), "equal scores: a different merge, kept");
+        assertFalse(archive.add(3, new double[] {1, 1}), "equal scores: no new trade-off, the earlier one stands");
         assertTrue(archive.add(4, new double[] {2, 2}), "dominates everything");
         assertEquals(List.of(4L), archive.front().stream().map(ParetoArchive.Entry::evaluation).toList());
     }

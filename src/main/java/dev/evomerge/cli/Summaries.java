@@ -1,0 +1,15 @@
+package dev.evomerge.cli;
+
+import dev.evomerge.experiment.Runner;
+
+/** How run and resume report a finished run. */
+final class Summaries {
+    private Summaries() {
+    }
+
+    static void print(Runner.Summary s) {
+        System.out.printf("%d generations, %d evaluations, %.1f s; Pareto front of %d, hypervolume %.6g%n",
+                s.generations(), s.evaluations(), s.seconds(), s.frontSize(), s.hypervolume());
+        System.out.printf("results: %s (see the front with: ./run.sh front %s)%n", s.runDir(), s.runDir());
+    }
+}

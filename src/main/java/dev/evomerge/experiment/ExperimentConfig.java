@@ -1,0 +1,179 @@
+package dev.evomerge.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.evomerge.DidYouMean;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.search.Strategies;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * An experiment file ({@code experiments/NAME.yaml}), validated: every unknown key and bad value is
+ * refused with its path ({@code strategy.population}) and, for names, the closest known one.
+ *
+ * <pre>
+ * name: zdt1-nsga2
+ * seed: 1
+ * problem: {benchmark: zdt1, dimension: 30}
+ * strategy: {name: nsga2, population: 40}       # the rest of the mapping: the strategy's hyperparameters
+ * budget: {generations: 100, evaluations: 4000, time: 2h}   # whichever comes first
+ * reference: [1.1, 1.1]                          # hypervolume reference, in objective units (optional)
+ * device: cpu
+ * output: results
+ * </pre>
+ *
+ * @param tree the validated YAML, written into the run directory as config.yaml (what resume reads)
+ */
+public record ExperimentConfig(String name, long seed, String benchmark, int dimension, String strategy,
+                               JsonNode hyperparameters, Budget budget, double[] reference, String device, Path output,
+                               JsonNode tree) {
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final Set<String> TOP = Set.of("name", "seed", "problem", "strategy", "budget", "reference", "device", "output");
+    private static final Set<String> PROBLEM = Set.of("benchmark", "dimension");
+
+    public ExperimentConfig {
+        tree = tree.deepCopy();
+        reference = reference == null ? null : reference.clone();
+    }
+
+    public static ExperimentConfig read(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    public static ExperimentConfig parse(String yaml, String source) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new EvomergeException(source + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new EvomergeException(source + ": an experiment is a YAML mapping (name, problem, strategy, budget, …)");
+        }
+        try {
+            return of((ObjectNode) root);
+        } catch (EvomergeException e) {
+            throw new EvomergeException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ExperimentConfig of(ObjectNode root) {
+        known(root, TOP, "");
+        String name = text(root, "name");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new EvomergeException("name: '" + name + "' must be letters, digits, '.', '_' or '-' (it names the results folder)");
+        }
+        long seed = root.has("seed") ? integral(root.get("seed"), "seed") : 0;
+        JsonNode problem = object(root, "problem");
+        known(problem, PROBLEM, "problem.");
+        String benchmark = text(problem, "benchmark", "problem.benchmark");
+        int dimension = problem.has("dimension") ? (int) integral(problem.get("dimension"), "problem.dimension") : 10;
+        JsonNode strategyNode = object(root, "strategy");
+        String strategy = text(strategyNode, "name", "strategy.name");
+        if (!Strategies.NAMES.contains(strategy)) {
+            throw new EvomergeException("strategy.name: unknown strategy '" + strategy + "'" + DidYouMean.suggest(strategy, Strategies.NAMES));
+        }
+        ObjectNode hyper = ((ObjectNode) strategyNode).deepCopy();
+        hyper.remove("name");
+        Budget budget = Budget.parse(root.path("budget"));
+        double[] reference = null;
+        if (root.has("reference")) {
+            JsonNode r = root.get("reference");
+            if (!r.isArray() || r.isEmpty()) {
+                throw new EvomergeException("reference must be a list of numbers, one per objective");
+            }
+            reference = new double[r.size()];
+            for (int i = 0; i < r.size(); i++) {
+                if (!r.get(i).isNumber()) {
+                    throw new EvomergeException("reference[" + i + "] must be a number, got " + r.get(i));
+                }
+                reference[i] = r.get(i).asDouble();
+            }
+        }
+        String device = root.has("device") ? root.get("device").asText() : "cpu";
+        dev.evomerge.tensor.ComputeDevice.of(device);
+        Path output = Path.of(root.has("output") ? root.get("output").asText() : "results");
+        ExperimentConfig config = new ExperimentConfig(name, seed, benchmark, dimension, strategy, hyper, budget, reference, device, output, root);
+        // build once now, so that bad problem settings and hyperparameters fail before a run directory is made
+        try (Problem p = config.problem()) {
+            Strategies.create(strategy, hyper, p.bounds(), p.objectives().size());
+            if (reference != null && reference.length != p.objectives().size()) {
+                throw new EvomergeException("reference has " + reference.length + " values for " + p.objectives().size() + " objectives");
+            }
+        }
+        return config;
+    }
+
+    /** The problem this experiment optimizes. */
+    public Problem problem() {
+        return new BenchmarkProblem(benchmark, dimension);
+    }
+
+    /** The same experiment with another seed (and its tree updated, so config.yaml says so). */
+    public ExperimentConfig withSeed(long newSeed) {
+        ObjectNode t = tree.deepCopy();
+        t.put("seed", newSeed);
+        return new ExperimentConfig(name, newSeed, benchmark, dimension, strategy, hyperparameters, budget, reference, device, output, t);
+    }
+
+    public ExperimentConfig withBudget(Budget newBudget) {
+        ObjectNode t = tree.deepCopy();
+        t.set("budget", newBudget.toJson());
+        return new ExperimentConfig(name, seed, benchmark, dimension, strategy, hyperparameters, newBudget, reference, device, output, t);
+    }
+
+    public String toYaml() {
+        try {
+            return YAML.writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- strict reading
+
+    static void known(JsonNode node, Set<String> keys, String prefix) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!keys.contains(k)) {
+                throw new EvomergeException(prefix + k + ": unknown key" + DidYouMean.suggest(k, keys));
+            }
+        }
+    }
+
+    private static String text(JsonNode node, String key) {
+        return text(node, key, key);
+    }
+
+    private static String text(JsonNode node, String key, String path) {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new EvomergeException(path + " is required (a text)");
+        }
+        return v.asText();
+    }
+
+    private static JsonNode object(JsonNode node, String key) {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isObject()) {
+            throw new EvomergeException(key + " is required (a mapping)");
+        }
+        return v;
+    }
+
+    static long integral(JsonNode v, String path) {
+        if (!v.isIntegralNumber()) {
+            throw new EvomergeException(path + " must be an integer, got " + v);
+        }
+        return v.asLong();
+    }
+}

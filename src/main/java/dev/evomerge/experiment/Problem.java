@@ -1,0 +1,26 @@
+package dev.evomerge.experiment;
+
+import dev.evomerge.genome.Bounds;
+import dev.evomerge.genome.Genome;
+import java.util.List;
+
+/**
+ * What a search optimizes: genomes in a box, scored on named objectives. The Runner asks a strategy for
+ * genomes, gives them here in batches, and keeps the rest (archive, log, checkpoints) itself.
+ *
+ * @implSpec {@link #evaluate} is deterministic for a genome (random drops in merges are seeded from the
+ *     recipe), returns one evaluation per genome in order, and keeps no state between calls that would
+ *     change a later result: a resumed run re-evaluates the genomes after its checkpoint.
+ */
+public interface Problem extends AutoCloseable {
+    Bounds bounds();
+
+    List<Objective> objectives();
+
+    List<Evaluation> evaluate(List<Genome> genomes);
+
+    /** Frees what the problem holds (models on a device). */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,382 @@
+package dev.evomerge.experiment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.archive.ParetoArchive;
+import dev.evomerge.genome.Genome;
+import dev.evomerge.search.Outcome;
+import dev.evomerge.search.Strategies;
+import dev.evomerge.search.Strategy;
+import dev.evomerge.tensor.AtomicFiles;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * The one loop of every search: ask the strategy, evaluate (repeats served from a cache), tell, log every
+ * evaluation, keep the Pareto archive, checkpoint. Randomness comes only from the seed: step {@code g}
+ * asks with a generator seeded from (seed, g), so a run resumed from its checkpoint draws exactly what
+ * the uninterrupted run would have drawn.
+ *
+ * <p>A run directory holds {@code config.yaml} (what resume reads), {@code checkpoint.json} (after every
+ * generation, atomically), {@code evaluations.jsonl} (one line per evaluation, fsynced before the
+ * checkpoint that counts it), {@code pareto.json} and {@code run.log}. A run killed at any moment resumes
+ * from its last checkpoint: the log is cut back to what that checkpoint counts, and the generation after
+ * it is run again, identically.
+ */
+public final class Runner implements AutoCloseable {
+    public static final String CONFIG = "config.yaml";
+    public static final String LOG = "evaluations.jsonl";
+    public static final String PARETO = "pareto.json";
+    public static final String RUN_LOG = "run.log";
+    /** Evaluations remembered for repeats (least recently used go first). */
+    private static final int CACHE_SIZE = 10_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ExperimentConfig config;
+    private final Path runDir;
+    private final Problem problem;
+    private final List<Objective> objectives;
+    private final Strategy strategy;
+    private final ParetoArchive archive = new ParetoArchive();
+    private final Map<Genome, Evaluation> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Genome, Evaluation> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+    private final List<LoggedEvaluation> frontRecords = new ArrayList<>();
+    private final List<Double> hypervolume = new ArrayList<>();
+    private long generation;
+    private long evaluated;
+    private long logLines;
+    private double elapsedBefore;
+    private double[] reference;
+    private FileChannel log;
+
+    /** Summary of a finished (or stopped) run. */
+    public record Summary(Path runDir, long generations, long evaluations, int frontSize, double hypervolume, double seconds) {
+    }
+
+    private Runner(ExperimentConfig config, Path runDir) {
+        this.config = config;
+        this.runDir = runDir;
+        this.problem = config.problem();
+        this.objectives = problem.objectives();
+        this.strategy = Strategies.create(config.strategy(), config.hyperparameters(), problem.bounds(), objectives.size());
+        if (config.reference() != null) {
+            reference = new double[objectives.size()];
+            for (int i = 0; i < reference.length; i++) {
+                reference[i] = objectives.get(i).orient(config.reference()[i]);
+            }
+        }
+    }
+
+    /** Creates {@code output/NAME/RUN_ID} (or {@code out} itself), writes config.yaml and the first checkpoint. */
+    public static Runner start(ExperimentConfig config, Path out) {
+        Path runDir = out != null ? out : config.output().resolve(config.name()).resolve(
+                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now()) + "-seed" + config.seed());
+        try {
+            if (Files.exists(runDir.resolve(Checkpoint.FILE))) {
+                throw new EvomergeException(runDir + " already holds a run; continue it with: ./run.sh resume " + runDir);
+            }
+            Files.createDirectories(runDir);
+            AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
+            Files.deleteIfExists(runDir.resolve(LOG));
+        } catch (IOException e) {
+            throw new EvomergeException(runDir + ": cannot create the run directory: " + e.getMessage(), e);
+        }
+        Runner runner = new Runner(config, runDir);
+        runner.openLog(0);
+        runner.checkpoint();
+        return runner;
+    }
+
+    /** Reopens a run from its checkpoint; {@code budget}, when given, replaces the one it had. */
+    public static Runner resume(Path runDir, Budget budget) {
+        if (!Files.isRegularFile(runDir.resolve(CONFIG))) {
+            throw new EvomergeException(runDir + ": no " + CONFIG + "; not a run directory");
+        }
+        ExperimentConfig config = ExperimentConfig.read(runDir.resolve(CONFIG));
+        if (budget != null) {
+            config = config.withBudget(budget);
+            try {
+                AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
+            } catch (IOException e) {
+                throw new EvomergeException(runDir.resolve(CONFIG) + ": cannot write: " + e.getMessage(), e);
+            }
+        }
+        Checkpoint checkpoint = Checkpoint.read(runDir);
+        if (!checkpoint.strategy().equals(config.strategy())) {
+            throw new EvomergeException(runDir + ": checkpoint is of strategy " + checkpoint.strategy() + " but config.yaml says "
+                    + config.strategy() + "; the run directory has been tampered with");
+        }
+        Runner runner = new Runner(config, runDir);
+        try {
+            runner.strategy.restore(checkpoint.strategyState());
+        } catch (RuntimeException e) {
+            throw new EvomergeException(runDir.resolve(Checkpoint.FILE) + ": strategy state does not fit this experiment ("
+                    + e.getMessage() + ")");
+        }
+        runner.generation = checkpoint.generation();
+        runner.evaluated = checkpoint.evaluated();
+        runner.elapsedBefore = checkpoint.elapsed();
+        runner.reference = checkpoint.reference();
+        runner.hypervolume.addAll(checkpoint.hypervolume());
+        runner.replay(checkpoint.logLines(), checkpoint.logBytes());
+        return runner;
+    }
+
+    /** Cuts the log back to the checkpointed part and rebuilds archive and cache from it. */
+    private void replay(long lines, long bytes) {
+        Path file = runDir.resolve(LOG);
+        try {
+            if (!Files.exists(file) || Files.size(file) < bytes) {
+                throw new EvomergeException(file + ": shorter than the checkpoint says (" + bytes + " bytes); the run directory is damaged");
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(bytes);
+                channel.force(true);
+            }
+            long read = 0;
+            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                for (String line; (line = reader.readLine()) != null; read++) {
+                    record(LoggedEvaluation.parse(line, objectives));
+                }
+            }
+            if (read != lines) {
+                throw new EvomergeException(file + ": " + read + " lines where the checkpoint counts " + lines + "; the run directory is damaged");
+            }
+        } catch (IOException e) {
+            throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        openLog(lines);
+    }
+
+    private void openLog(long lines) {
+        try {
+            log = FileChannel.open(runDir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            logLines = lines;
+        } catch (IOException e) {
+            throw new EvomergeException(runDir.resolve(LOG) + ": cannot open: " + e.getMessage(), e);
+        }
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    public ExperimentConfig config() {
+        return config;
+    }
+
+    /** Runs until the budget is spent; {@code progress} shows a bar on the terminal. */
+    public Summary run(boolean progress) {
+        long started = System.nanoTime();
+        Budget budget = config.budget();
+        try (ProgressBar bar = progress ? bar(budget) : null) {
+            while (!budget.spent(generation, evaluated, elapsedBefore + (System.nanoTime() - started) / 1e9)) {
+                step();
+                double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
+                checkpoint(elapsed);
+                runLog(String.format("generation %d: %d evaluations, front %d, hypervolume %.6g", generation, evaluated,
+                        archive.size(), hypervolume.getLast()));
+                if (bar != null) {
+                    bar.stepTo(budget.generations() != null ? generation : evaluated);
+                    bar.setExtraMessage(String.format(" evals %d · front %d · HV %.4g · best %s", evaluated, archive.size(),
+                            hypervolume.getLast(), best()));
+                }
+            }
+        }
+        double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
+        return new Summary(runDir, generation, evaluated, archive.size(), hypervolume.isEmpty() ? 0 : hypervolume.getLast(), elapsed);
+    }
+
+    private static ProgressBar bar(Budget budget) {
+        long max = budget.generations() != null ? budget.generations() : budget.evaluations() != null ? budget.evaluations() : 0;
+        return new ProgressBarBuilder().setTaskName("search").setStyle(ProgressBarStyle.ASCII).setInitialMax(max)
+                .setUpdateIntervalMillis(500).build();
+    }
+
+    private String best() {
+        double[] b = archive.best();
+        if (b == null) {
+            return "-";
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < b.length; i++) {
+            parts.add(String.format("%s=%.4g", objectives.get(i).name(), objectives.get(i).orient(b[i])));
+        }
+        return String.join(" ", parts);
+    }
+
+    /** One generation: ask, evaluate what is not cached, log, tell. */
+    private void step() {
+        List<Genome> asked = strategy.ask(new SplittableRandom(stepSeed(config.seed(), generation)));
+        List<Genome> fresh = new ArrayList<>();
+        for (Genome g : asked) {
+            if (!cache.containsKey(g) && !fresh.contains(g)) {
+                fresh.add(g);
+            }
+        }
+        long t0 = System.nanoTime();
+        List<Evaluation> results = fresh.isEmpty() ? List.of() : problem.evaluate(fresh);
+        double perGenome = fresh.isEmpty() ? 0 : (System.nanoTime() - t0) / 1e9 / fresh.size();
+        if (results.size() != fresh.size()) {
+            throw new IllegalStateException("problem returned " + results.size() + " evaluations for " + fresh.size() + " genomes");
+        }
+        Map<Genome, Evaluation> fromThisBatch = new LinkedHashMap<>();
+        for (int i = 0; i < fresh.size(); i++) {
+            fromThisBatch.put(fresh.get(i), results.get(i));
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        StringBuilder lines = new StringBuilder();
+        for (Genome g : asked) {
+            Evaluation fromBatch = fromThisBatch.remove(g);
+            boolean cached = fromBatch == null;
+            Evaluation e = cached ? cache.get(g) : fromBatch;
+            LoggedEvaluation logged = new LoggedEvaluation(logLines, generation, g, e, cached, cached ? 0 : perGenome);
+            lines.append(logged.toJson(objectives)).append('\n');
+            record(logged);
+            if (!cached) {
+                evaluated++;
+            }
+            outcomes.add(new Outcome(oriented(e), e.datapoints()));
+        }
+        append(lines.toString());
+        strategy.tell(asked, outcomes);
+        generation++;
+        if (reference == null) {
+            reference = derivedReference(outcomes);
+        }
+        hypervolume.add(archive.hypervolume(reference));
+    }
+
+    /** Adds a logged evaluation to the archive, the cache and the line count (also used when replaying). */
+    private void record(LoggedEvaluation e) {
+        cache.put(e.genome(), e.evaluation());
+        if (archive.add(e.number(), oriented(e.evaluation()))) {
+            frontRecords.add(e);
+        }
+        logLines = e.number() + 1;
+    }
+
+    private double[] oriented(Evaluation e) {
+        double[] raw = e.objectives();
+        double[] o = new double[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            o[i] = objectives.get(i).orient(raw[i]);
+        }
+        return o;
+    }
+
+    /** With no reference configured: the worst of the first generation, less a tenth of its spread. */
+    private static double[] derivedReference(List<Outcome> first) {
+        int m = first.getFirst().objectives().length;
+        double[] worst = new double[m];
+        double[] best = new double[m];
+        java.util.Arrays.fill(worst, Double.POSITIVE_INFINITY);
+        java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
+        for (Outcome o : first) {
+            for (int i = 0; i < m; i++) {
+                worst[i] = Math.min(worst[i], o.objective(i));
+                best[i] = Math.max(best[i], o.objective(i));
+            }
+        }
+        double[] r = new double[m];
+        for (int i = 0; i < m; i++) {
+            double spread = best[i] - worst[i];
+            r[i] = worst[i] - (spread > 0 ? 0.1 * spread : Math.max(1e-9, 0.1 * Math.abs(worst[i])));
+        }
+        return r;
+    }
+
+    /** Step g's generator seed: a SplitMix64 finalizer over (seed, g), so neighbouring steps are unrelated. */
+    static long stepSeed(long seed, long step) {
+        long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private void append(String text) {
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (buffer.hasRemaining()) {
+                log.write(buffer);
+            }
+            log.force(false);
+        } catch (IOException e) {
+            throw new EvomergeException(runDir.resolve(LOG) + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkpoint() {
+        checkpoint(elapsedBefore);
+    }
+
+    private void checkpoint(double elapsed) {
+        try {
+            new Checkpoint(1, strategy.name(), strategy.state(), generation, evaluated, logLines, log.size(), elapsed, reference,
+                    hypervolume).write(runDir);
+            writePareto();
+        } catch (IOException e) {
+            throw new EvomergeException(runDir + ": cannot checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    /** pareto.json: the front, best of the first objective first, with genomes and recipes. */
+    private void writePareto() throws IOException {
+        Map<Long, LoggedEvaluation> byNumber = new LinkedHashMap<>();
+        frontRecords.forEach(e -> byNumber.put(e.number(), e));
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode names = root.putArray("objectives");
+        objectives.forEach(o -> names.addObject().put("name", o.name()).put("direction", o.maximize() ? "maximize" : "minimize"));
+        ArrayNode front = root.putArray("front");
+        java.util.Set<Long> onFront = new java.util.HashSet<>();
+        for (ParetoArchive.Entry entry : archive.front()) {
+            front.add(JSON.readTree(byNumber.get(entry.evaluation()).toJson(objectives)));
+            onFront.add(entry.evaluation());
+        }
+        frontRecords.removeIf(e -> !onFront.contains(e.number()));
+        AtomicFiles.write(runDir.resolve(PARETO), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    }
+
+    private void runLog(String line) {
+        try {
+            Files.writeString(runDir.resolve(RUN_LOG), Instant.now() + " " + line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new EvomergeException(runDir.resolve(RUN_LOG) + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (log != null) {
+                log.close();
+            }
+        } catch (IOException ignored) {
+            // the log was forced after every generation
+        }
+        problem.close();
+    }
+}
