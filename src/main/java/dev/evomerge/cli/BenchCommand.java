@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchIoCommand.class,
                 BenchMergeCommand.class,
+                BenchSearchCommand.class,
         })
 public final class BenchCommand {
 }

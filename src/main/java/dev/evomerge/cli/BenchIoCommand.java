@@ -3,12 +3,9 @@ package dev.evomerge.cli;
 import dev.evomerge.tensor.IoBenchmark;
 import dev.evomerge.tensor.PageCache;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,8 +27,7 @@ public final class BenchIoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("evomerge-bench-io");
-        try {
+        BenchDirectory.use("evomerge-bench-io", dir, work -> {
             Path checkpoint = work.resolve("bf16-checkpoint");
             if (!Files.exists(checkpoint)) {
                 IoBenchmark.writeCheckpoint(checkpoint, (long) (sizeGb * 1e9));
@@ -43,19 +39,8 @@ public final class BenchIoCommand implements Callable<Integer> {
                 out.println("bench io: cannot evict files from the page cache here (no posix_fadvise); warm only");
             }
             IoBenchmark.report(IoBenchmark.measure(checkpoint, rounds, false), out);
-        } finally {
-            if (dir == null) {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                        try {
-                            Files.delete(p);
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                }
-            }
-        }
+            return null;
+        });
         return 0;
     }
 }

@@ -4,11 +4,8 @@ import dev.evomerge.merge.MergeBenchmark;
 import dev.evomerge.tensor.ComputeDevice;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,19 +27,9 @@ public final class BenchMergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("evomerge-bench-merge");
-        try {
-            var result = MergeBenchmark.measure(work, (long) (sizeGb * 1e9), ComputeDevice.of(device).resolve());
-            MergeBenchmark.report(result, new PrintWriter(System.out, true));
-        } finally {
-            if (dir == null) {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        }
+        var result = BenchDirectory.use("evomerge-bench-merge", dir,
+                work -> MergeBenchmark.measure(work, (long) (sizeGb * 1e9), ComputeDevice.of(device).resolve()));
+        MergeBenchmark.report(result, new PrintWriter(System.out, true));
         return 0;
     }
 }
