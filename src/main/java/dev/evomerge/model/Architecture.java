@@ -81,6 +81,29 @@ public record Architecture(String family, Pattern layerPattern, int layerCount) 
         return tensorName.substring(0, m.start(1)) + layer + tensorName.substring(m.end(1));
     }
 
+    /**
+     * For each layer, the start of its tensors' names up to and including the layer index and its dot
+     * ({@code model.layers.3.}): a substring no other layer's tensors contain, as mergekit filters need.
+     */
+    public java.util.List<String> layerPrefixes(Collection<String> tensorNames) {
+        String[] prefixes = new String[layerCount];
+        for (String name : tensorNames) {
+            Matcher m = layerPattern.matcher(name);
+            if (m.find()) {
+                int layer = Integer.parseInt(m.group(1));
+                if (layer < layerCount && prefixes[layer] == null) {
+                    prefixes[layer] = name.substring(0, m.end(1)) + ".";
+                }
+            }
+        }
+        for (int l = 0; l < layerCount; l++) {
+            if (prefixes[l] == null) {
+                throw new EvomergeException("no tensor of layer " + l + " found (the config says " + layerCount + " layers)");
+            }
+        }
+        return java.util.List.of(prefixes);
+    }
+
     /** The layer a tensor belongs to, or empty for embeddings, final norm, head and the like. */
     public OptionalInt layerOf(String tensorName) {
         Matcher m = layerPattern.matcher(tensorName);

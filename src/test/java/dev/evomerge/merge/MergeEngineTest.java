@@ -137,6 +137,34 @@ class MergeEngineTest {
     }
 
     @Test
+    void aParameterSpaceGenomeMaterializesWithItsPerGroupWeights() throws IOException {
+        Map<String, ModelCheckpoint> opened = new LinkedHashMap<>();
+        for (String m : new String[] {"base", "a", "b"}) {
+            opened.put(m, ModelCheckpoint.open(dir.resolve(m)));
+        }
+        var arch = opened.get("base").architecture();
+        var space = new dev.evomerge.genome.ParameterSpace("task_arithmetic", "base", java.util.List.of("a", "b"),
+                arch.layerPrefixes(opened.get("base").weights().names()), 2,
+                java.util.List.of(new dev.evomerge.genome.ParameterSpace.Range("weight", 0, 1)), Map.of(), 0);
+        MergeRecipe recipe = space.decode(dev.evomerge.genome.Genome.of(0.2, 0.9, 0.5, 0.0));
+        try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu()); NDManager scope = NDManager.newBaseManager()) {
+            Candidate c = sources.materialize(recipe, scope);
+            String early = "model.layers.1.mlp.up_proj.weight";  // group 0: weights 0.2 (a), 0.5 (b)
+            String late = "model.layers.3.mlp.up_proj.weight";   // group 1: weights 0.9 (a), 0.0 (b)
+            for (var check : java.util.List.of(Map.entry(early, new double[] {0.2, 0.5}), Map.entry(late, new double[] {0.9, 0.0}))) {
+                float[] base = opened.get("base").weights().readFloats(check.getKey());
+                float[] a = opened.get("a").weights().readFloats(check.getKey());
+                float[] b = opened.get("b").weights().readFloats(check.getKey());
+                float[] merged = c.tensor(check.getKey()).toFloatArray();
+                for (int i = 0; i < merged.length; i++) {
+                    double expected = base[i] + check.getValue()[0] * (a[i] - base[i]) + check.getValue()[1] * (b[i] - base[i]);
+                    assertEquals(expected, merged[i], 1e-6, check.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
     void passthroughSlicesStackLayersIntoADeeperModel() throws IOException {
         Path out = MergeEngine.merge(MergeRecipe.read(recipe("""
                 merge_method: passthrough
