@@ -32,7 +32,7 @@ import java.util.Map;
  * @implNote immutable; {@link #decode} is pure.
  */
 public record ParameterSpace(String method, String baseModel, List<String> models, List<String> layerPrefixes, int groups,
-                             List<Range> searched, Map<String, ParameterSetting> fixed, long randomSeed) {
+                             List<Range> searched, Map<String, ParameterSetting> fixed, long randomSeed) implements GenomeSpace {
     /** A searched parameter's interval. */
     public record Range(String name, double lower, double upper) {
         public Range {
@@ -70,10 +70,12 @@ public record ParameterSpace(String method, String baseModel, List<String> model
         return (perModel(r.name()) ? models.size() : 1) * groups;
     }
 
+    @Override
     public int dimension() {
         return searched.stream().mapToInt(this::copies).sum();
     }
 
+    @Override
     public Bounds bounds() {
         double[] lo = new double[dimension()];
         double[] hi = new double[dimension()];
@@ -92,7 +94,13 @@ public record ParameterSpace(String method, String baseModel, List<String> model
         return (int) ((long) layer * groups / layerPrefixes.size());
     }
 
-    public MergeRecipe decode(Genome genome) {
+    @Override
+    public Blueprint decode(Genome genome) {
+        return new Blueprint(recipe(genome), null);
+    }
+
+    /** The genome's merge recipe. */
+    public MergeRecipe recipe(Genome genome) {
         if (genome.size() != dimension()) {
             throw new IllegalArgumentException("genome of " + genome.size() + " values for a space of " + dimension());
         }

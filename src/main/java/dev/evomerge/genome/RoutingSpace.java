@@ -22,7 +22,7 @@ import java.util.List;
  *
  * @implNote immutable; {@link #decode} is pure.
  */
-public record RoutingSpace(int models, int layers, int repeats, double minScale, double maxScale) {
+public record RoutingSpace(int models, int layers, int repeats, double minScale, double maxScale) implements GenomeSpace {
     public RoutingSpace {
         if (models < 1 || layers < 2 || repeats < 1) {
             throw new IllegalArgumentException("routing needs models ≥ 1, layers ≥ 2, repeats ≥ 1; got "
@@ -44,10 +44,12 @@ public record RoutingSpace(int models, int layers, int repeats, double minScale,
         return totalLayers() * repeats;
     }
 
+    @Override
     public int dimension() {
         return slots() + totalLayers() * totalLayers();
     }
 
+    @Override
     public Bounds bounds() {
         double[] lower = new double[dimension()];
         double[] upper = new double[dimension()];
@@ -74,7 +76,13 @@ public record RoutingSpace(int models, int layers, int repeats, double minScale,
         return Genome.of(values);
     }
 
-    public LayerProgram decode(Genome genome) {
+    @Override
+    public Blueprint decode(Genome genome) {
+        return new Blueprint(null, program(genome));
+    }
+
+    /** The genome's layer program. */
+    public LayerProgram program(Genome genome) {
         if (genome.size() != dimension()) {
             throw new IllegalArgumentException("routing genome has " + genome.size() + " values, the space " + dimension());
         }

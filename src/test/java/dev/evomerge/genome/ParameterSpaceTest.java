@@ -30,7 +30,7 @@ class ParameterSpaceTest {
     void decodesToARecipeWhoseValuesFollowTheLayerGroups() {
         // weight: a = (0.1, 0.2, 0.3), b = (0.4, 0.5, 0.6); density: a = (0.7, 0.8, 0.9), b = (1, 1, 1)
         Genome g = Genome.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1, 1);
-        MergeRecipe recipe = space.decode(g);
+        MergeRecipe recipe = space.recipe(g);
         assertEquals("ties", recipe.mergeMethod());
         assertEquals(5, recipe.randomSeed());
         ParameterSetting weightOfB = recipe.models().get(1).parameters().get("weight");
@@ -43,7 +43,7 @@ class ParameterSpaceTest {
         assertEquals(true, recipe.parameters().get("normalize").evaluate("x", 0).orElseThrow());
         // the recipe prints as YAML that merge reads back to the same recipe
         assertEquals(recipe, MergeRecipe.parse(recipe.toYaml(), "decoded"));
-        assertEquals(recipe, space.decode(g), "pure");
+        assertEquals(recipe, space.recipe(g), "pure");
     }
 
     @Test
@@ -51,7 +51,7 @@ class ParameterSpaceTest {
         ParameterSpace slerp = new ParameterSpace("slerp", "base", List.of("a"), PREFIXES, 2,
                 List.of(new ParameterSpace.Range("t", 0, 1)), Map.of(), 0);
         assertEquals(2, slerp.dimension());
-        MergeRecipe r = slerp.decode(Genome.of(0.25, 0.75));
+        MergeRecipe r = slerp.recipe(Genome.of(0.25, 0.75));
         assertEquals(0.75, r.parameters().get("t").evaluate("model.layers.4.mlp.up_proj.weight", 0).orElseThrow());
         assertTrue(r.models().getFirst().parameters().isEmpty());
     }
@@ -61,5 +61,21 @@ class ParameterSpaceTest {
         EvomergeException e = assertThrows(EvomergeException.class, () -> new ParameterSpace("ties", "base", List.of("a"), PREFIXES, 1,
                 List.of(new ParameterSpace.Range("densty", 0, 1)), Map.of(), 0));
         assertTrue(e.getMessage().contains("did you mean 'density'?"), e.getMessage());
+    }
+
+    @Test
+    void hybridGenomesSplitIntoAMergeAndARoutingThroughIt() {
+        RoutingSpace routing = new RoutingSpace(3, 6, 1, 0.5, 2.0); // model 0 = the merge, then a and b
+        HybridSpace hybrid = new HybridSpace(space, routing);
+        assertEquals(space.dimension() + routing.dimension(), hybrid.dimension());
+        double[] values = new double[hybrid.dimension()];
+        System.arraycopy(new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1, 1}, 0, values, 0, space.dimension());
+        double[] identity = routing.identity().toArray();
+        System.arraycopy(identity, 0, values, space.dimension(), identity.length);
+        Blueprint b = hybrid.decode(Genome.of(values));
+        assertEquals(space.recipe(Genome.of(java.util.Arrays.copyOf(values, space.dimension()))), b.recipe());
+        assertEquals(dev.evomerge.merge.LayerProgram.identity(0, 6), b.program());
+        assertTrue(b.toYaml().contains("merge_method: ties") && b.toYaml().contains("layer_program:"));
+        assertTrue(hybrid.bounds().contains(Genome.of(values)));
     }
 }

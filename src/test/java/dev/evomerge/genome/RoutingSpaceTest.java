@@ -25,7 +25,7 @@ class RoutingSpaceTest {
 
     @Test
     void identityGenomeDecodesToModelZeroUnchanged() {
-        assertEquals(LayerProgram.identity(0, 4), space.decode(space.identity()));
+        assertEquals(LayerProgram.identity(0, 4), space.program(space.identity()));
         assertTrue(space.bounds().contains(space.identity()));
     }
 
@@ -39,7 +39,7 @@ class RoutingSpaceTest {
         g[16 + 0 * 8 + 5] = 1.5; // 0 → 5
         g[16 + 5 * 8 + 2] = 0.8; // 5 → 2
         g[16 + 2 * 8 + 3] = 1.25; // 2 → last layer of model 0
-        LayerProgram program = space.decode(Genome.of(g));
+        LayerProgram program = space.program(Genome.of(g));
         assertEquals(List.of(new Step(0, 0, 1.0), new Step(1, 1, 1.5), new Step(0, 2, 0.8), new Step(0, 3, 1.25)),
                 program.steps());
     }
@@ -48,7 +48,7 @@ class RoutingSpaceTest {
     void firstAndLastLayersOfModelZeroStayAtTheEnds() {
         double[] g = space.identity().toArray();
         java.util.Arrays.fill(g, 0, space.slots(), 1.0); // every slot, both repetitions
-        LayerProgram program = space.decode(Genome.of(g));
+        LayerProgram program = space.program(Genome.of(g));
         assertEquals(new Step(0, 0, 1.0), program.steps().getFirst());
         assertEquals(0, program.steps().getLast().model());
         assertEquals(3, program.steps().getLast().layer());
@@ -59,12 +59,12 @@ class RoutingSpaceTest {
     @Test
     void decodingIsPure() {
         Genome g = Genome.of(new java.util.Random(7).doubles(space.dimension(), 0.5, 1.0).toArray());
-        assertEquals(space.decode(g), space.decode(g));
+        assertEquals(space.program(g), space.program(g));
     }
 
     @Test
     void rejectsScalesThatExcludeOne() {
         assertThrows(IllegalArgumentException.class, () -> new RoutingSpace(2, 4, 1, 1.1, 2.0));
-        assertThrows(IllegalArgumentException.class, () -> space.decode(Genome.of(1, 2, 3)));
+        assertThrows(IllegalArgumentException.class, () -> space.program(Genome.of(1, 2, 3)));
     }
 }

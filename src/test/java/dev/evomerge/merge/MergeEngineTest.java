@@ -146,7 +146,7 @@ class MergeEngineTest {
         var space = new dev.evomerge.genome.ParameterSpace("task_arithmetic", "base", java.util.List.of("a", "b"),
                 arch.layerPrefixes(opened.get("base").weights().names()), 2,
                 java.util.List.of(new dev.evomerge.genome.ParameterSpace.Range("weight", 0, 1)), Map.of(), 0);
-        MergeRecipe recipe = space.decode(dev.evomerge.genome.Genome.of(0.2, 0.9, 0.5, 0.0));
+        MergeRecipe recipe = space.recipe(dev.evomerge.genome.Genome.of(0.2, 0.9, 0.5, 0.0));
         try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu()); NDManager scope = NDManager.newBaseManager()) {
             Candidate c = sources.materialize(recipe, scope);
             String early = "model.layers.1.mlp.up_proj.weight";  // group 0: weights 0.2 (a), 0.5 (b)
