@@ -4,7 +4,6 @@
 #   ./run.sh test            the whole test suite (mvn -B verify)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cd "$here"
 
 java_major() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
 
@@ -38,16 +37,19 @@ fi
 
 if [[ "${1:-}" == "test" ]]; then
   shift
+  cd "$here"
   exec mvn -B verify "$@"
 fi
 
-stamp="target/.build-stamp"
-if [[ ! -f "$stamp" ]] || [[ -n "$(find pom.xml src/main -newer "$stamp" -print -quit)" ]]; then
+# Build in the repository; run from wherever the user is, so relative paths mean what they say.
+stamp="$here/target/.build-stamp"
+if [[ ! -f "$stamp" ]] || [[ -n "$(cd "$here" && find pom.xml src/main -newer "$stamp" -print -quit)" ]]; then
   echo "evomerge: building..." >&2
-  mvn -B -q package -DskipTests >target-build.log 2>&1 || { cat target-build.log >&2; echo "evomerge: build failed" >&2; exit 1; }
-  rm -f target-build.log
+  (cd "$here" && mvn -B -q package -DskipTests >target-build.log 2>&1) \
+    || { cat "$here/target-build.log" >&2; echo "evomerge: build failed" >&2; exit 1; }
+  rm -f "$here/target-build.log"
   touch "$stamp"
 fi
 
-exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED \
-  -cp "target/classes:target/lib/*" dev.evomerge.cli.Main "$@"
+exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED -Devomerge.home="$here" \
+  -cp "$here/target/classes:$here/target/lib/*" dev.evomerge.cli.Main "$@"
