@@ -30,6 +30,8 @@ public final class LogLevel {
         String djl = verbosity >= 1 ? ours : "warn";
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", ours);
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", djl);
+        // on a machine without CUDA, DJL warns at every engine start that it found no GPU: that is expected
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbosity >= 1 ? ours : "error");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");

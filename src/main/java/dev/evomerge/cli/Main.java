@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ResumeCommand.class,
                 FrontCommand.class,
+                TrainMlpCommand.class,
                 BenchCommand.class,
         })
 public final class Main implements Runnable {

@@ -11,7 +11,7 @@ import java.util.List;
  * Runner's tests and for {@code bench search}. ZDT1 and ZDT2 (Zitzler, Deb and Thiele, 2000) have two
  * objectives, both minimized, on [0, 1]ⁿ; sphere and Rosenbrock one, minimized, on [−5, 5]ⁿ.
  */
-public record BenchmarkProblem(String function, int dimension) implements Problem {
+public record BenchmarkProblem(String function, int dimension) implements Problem, ProblemSpec {
     public static final List<String> FUNCTIONS = List.of("zdt1", "zdt2", "sphere", "rosenbrock");
 
     public BenchmarkProblem {
@@ -35,6 +35,16 @@ public record BenchmarkProblem(String function, int dimension) implements Proble
     @Override
     public List<Objective> objectives() {
         return zdt() ? List.of(new Objective("f1", false), new Objective("f2", false)) : List.of(new Objective("f", false));
+    }
+
+    @Override
+    public int objectiveCount() {
+        return objectives().size();
+    }
+
+    @Override
+    public Problem open(String device) {
+        return this;
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.Set;
  * <pre>
  * name: zdt1-nsga2
  * seed: 1
- * problem: {benchmark: zdt1, dimension: 30}
+ * problem: {benchmark: zdt1, dimension: 30}      # or a merge problem: see MergeProblemSpec
  * strategy: {name: nsga2, population: 40}       # the rest of the mapping: the strategy's hyperparameters
  * budget: {generations: 100, evaluations: 4000, time: 2h}   # whichever comes first
  * reference: [1.1, 1.1]                          # hypervolume reference, in objective units (optional)
@@ -29,7 +29,7 @@ import java.util.Set;
  *
  * @param tree the validated YAML, written into the run directory as config.yaml (what resume reads)
  */
-public record ExperimentConfig(String name, long seed, String benchmark, int dimension, String strategy,
+public record ExperimentConfig(String name, long seed, ProblemSpec problem, String strategy,
                                JsonNode hyperparameters, Budget budget, double[] reference, String device, Path output,
                                JsonNode tree) {
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -43,13 +43,18 @@ public record ExperimentConfig(String name, long seed, String benchmark, int dim
 
     public static ExperimentConfig read(Path file) {
         try {
-            return parse(Files.readString(file), file.toString());
+            return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
     public static ExperimentConfig parse(String yaml, String source) {
+        return parse(yaml, source, null);
+    }
+
+    /** Parses experiment YAML; relative paths in it are looked up in the working directory, then {@code directory}. */
+    public static ExperimentConfig parse(String yaml, String source, Path directory) {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
@@ -60,23 +65,28 @@ public record ExperimentConfig(String name, long seed, String benchmark, int dim
             throw new EvomergeException(source + ": an experiment is a YAML mapping (name, problem, strategy, budget, …)");
         }
         try {
-            return of((ObjectNode) root);
+            return of((ObjectNode) root, directory);
         } catch (EvomergeException e) {
             throw new EvomergeException(source + ": " + e.getMessage(), e);
         }
     }
 
-    private static ExperimentConfig of(ObjectNode root) {
+    private static ExperimentConfig of(ObjectNode root, Path directory) {
         known(root, TOP, "");
         String name = text(root, "name");
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new EvomergeException("name: '" + name + "' must be letters, digits, '.', '_' or '-' (it names the results folder)");
         }
         long seed = root.has("seed") ? integral(root.get("seed"), "seed") : 0;
-        JsonNode problem = object(root, "problem");
-        known(problem, PROBLEM, "problem.");
-        String benchmark = text(problem, "benchmark", "problem.benchmark");
-        int dimension = problem.has("dimension") ? (int) integral(problem.get("dimension"), "problem.dimension") : 10;
+        ObjectNode problemNode = (ObjectNode) object(root, "problem");
+        ProblemSpec problem;
+        if (problemNode.has("benchmark")) {
+            known(problemNode, PROBLEM, "problem.");
+            int dimension = problemNode.has("dimension") ? (int) integral(problemNode.get("dimension"), "problem.dimension") : 10;
+            problem = new BenchmarkProblem(text(problemNode, "benchmark", "problem.benchmark"), dimension);
+        } else {
+            problem = MergeProblemSpec.parse(problemNode, directory, seed);
+        }
         JsonNode strategyNode = object(root, "strategy");
         String strategy = text(strategyNode, "name", "strategy.name");
         if (!Strategies.NAMES.contains(strategy)) {
@@ -102,33 +112,27 @@ public record ExperimentConfig(String name, long seed, String benchmark, int dim
         String device = root.has("device") ? root.get("device").asText() : "cpu";
         dev.evomerge.tensor.ComputeDevice.of(device);
         Path output = Path.of(root.has("output") ? root.get("output").asText() : "results");
-        ExperimentConfig config = new ExperimentConfig(name, seed, benchmark, dimension, strategy, hyper, budget, reference, device, output, root);
-        // build once now, so that bad problem settings and hyperparameters fail before a run directory is made
-        try (Problem p = config.problem()) {
-            Strategies.create(strategy, hyper, p.bounds(), p.objectives().size());
-            if (reference != null && reference.length != p.objectives().size()) {
-                throw new EvomergeException("reference has " + reference.length + " values for " + p.objectives().size() + " objectives");
-            }
+        // build the strategy once now, so that bad hyperparameters fail before a run directory is made
+        Strategies.create(strategy, hyper, problem.bounds(), problem.objectiveCount());
+        if (reference != null && reference.length != problem.objectiveCount()) {
+            throw new EvomergeException("reference has " + reference.length + " values for " + problem.objectiveCount() + " objectives");
         }
-        return config;
-    }
-
-    /** The problem this experiment optimizes. */
-    public Problem problem() {
-        return new BenchmarkProblem(benchmark, dimension);
+        return new ExperimentConfig(name, seed, problem, strategy, hyper, budget, reference, device, output, root);
     }
 
     /** The same experiment with another seed (and its tree updated, so config.yaml says so). */
     public ExperimentConfig withSeed(long newSeed) {
         ObjectNode t = tree.deepCopy();
         t.put("seed", newSeed);
-        return new ExperimentConfig(name, newSeed, benchmark, dimension, strategy, hyperparameters, budget, reference, device, output, t);
+        ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.base(), m.models(), m.method(), m.groups(),
+                m.search(), m.fixed(), m.tasks(), m.objectives(), newSeed) : problem;
+        return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, t);
     }
 
     public ExperimentConfig withBudget(Budget newBudget) {
         ObjectNode t = tree.deepCopy();
         t.set("budget", newBudget.toJson());
-        return new ExperimentConfig(name, seed, benchmark, dimension, strategy, hyperparameters, newBudget, reference, device, output, t);
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, newBudget, reference, device, output, t);
     }
 
     public String toYaml() {

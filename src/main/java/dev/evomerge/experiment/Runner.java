@@ -79,7 +79,7 @@ public final class Runner implements AutoCloseable {
     private Runner(ExperimentConfig config, Path runDir) {
         this.config = config;
         this.runDir = runDir;
-        this.problem = config.problem();
+        this.problem = config.problem().open(config.device());
         this.objectives = problem.objectives();
         this.strategy = Strategies.create(config.strategy(), config.hyperparameters(), problem.bounds(), objectives.size());
         if (config.reference() != null) {

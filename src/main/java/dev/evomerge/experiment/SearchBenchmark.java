@@ -48,7 +48,7 @@ public final class SearchBenchmark {
     }
 
     private static long askTell(ExperimentConfig config, int generations) {
-        try (Problem problem = config.problem()) {
+        try (Problem problem = config.problem().open(config.device())) {
             Strategy s = Strategies.create(config.strategy(), config.hyperparameters(), problem.bounds(), problem.objectives().size());
             long count = 0;
             for (int g = 0; g < generations; g++) {

@@ -1,0 +1,179 @@
+package dev.evomerge.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.evomerge.DidYouMean;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.fitness.TaskSpec;
+import dev.evomerge.genome.Bounds;
+import dev.evomerge.genome.ParameterSpace;
+import dev.evomerge.merge.ParameterSetting;
+import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.tensor.ComputeDevice;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A merge search problem:
+ * <pre>
+ * problem:
+ *   base: models/init                     # the common ancestor; task vectors are taken against it
+ *   models: [models/low, models/high]     # the fine-tunes to merge
+ *   genome:
+ *     space: ps                           # merge coefficients per model and layer group
+ *     method: task_arithmetic             # any merge method
+ *     groups: 2                           # layer groups
+ *     search: {weight: [0.0, 1.5]}        # searched parameters and their ranges
+ *     fixed: {normalize: false}           # parameters held fixed
+ *   tasks: {low: fitness/tasks/digits-0-4.yaml, high: fitness/tasks/digits-5-9.yaml}
+ *   objectives:
+ *     - {name: accuracy_low, task: low}   # direction: maximize (default) or minimize; aggregate: mean
+ *     - {name: accuracy_high, task: high}
+ * </pre>
+ * Paths are relative to the working directory or, failing that, to the experiment file; they are stored
+ * absolute, so a run resumes from anywhere.
+ */
+public record MergeProblemSpec(Path base, List<Path> models, String method, int groups, Map<String, double[]> search,
+                               Map<String, ParameterSetting> fixed, Map<String, Path> tasks, List<ObjectiveSpec> objectives,
+                               long seed) implements ProblemSpec {
+    static final Set<String> KEYS = Set.of("base", "models", "genome", "tasks", "objectives");
+    private static final Set<String> GENOME = Set.of("space", "method", "groups", "search", "fixed");
+    private static final Set<String> OBJECTIVE = Set.of("name", "task", "direction", "aggregate");
+
+    /** One objective: the mean of a task's datapoint scores, maximized unless said otherwise. */
+    public record ObjectiveSpec(String name, String task, boolean maximize) {
+    }
+
+    public MergeProblemSpec {
+        models = List.copyOf(models);
+        search = Map.copyOf(search);
+        fixed = Map.copyOf(fixed);
+        tasks = Map.copyOf(tasks);
+        objectives = List.copyOf(objectives);
+    }
+
+    /** Parses {@code node}, resolving paths, and rewrites them absolute in it. */
+    static MergeProblemSpec parse(ObjectNode node, Path experimentDir, long seed) {
+        ExperimentConfig.known(node, KEYS, "problem.");
+        Path base = path(node.path("base"), "problem.base", experimentDir);
+        node.put("base", base.toString());
+        if (!node.path("models").isArray() || node.get("models").isEmpty()) {
+            throw new EvomergeException("problem.models must list the checkpoints to merge");
+        }
+        List<Path> models = new ArrayList<>();
+        var absoluteModels = node.putArray("models.tmp");
+        for (JsonNode m : node.get("models")) {
+            Path p = path(m, "problem.models[]", experimentDir);
+            models.add(p);
+            absoluteModels.add(p.toString());
+        }
+        node.set("models", absoluteModels);
+        node.remove("models.tmp");
+        JsonNode genome = node.path("genome");
+        if (!genome.isObject()) {
+            throw new EvomergeException("problem.genome is required (space, method, groups, search)");
+        }
+        ExperimentConfig.known(genome, GENOME, "problem.genome.");
+        String space = genome.path("space").asText("ps");
+        if (!space.equals("ps")) {
+            throw new EvomergeException("problem.genome.space: '" + space + "' is not available for these models yet; "
+                    + "data-flow (dfs) search needs a transformer forward pass, which is still to come; use ps");
+        }
+        String method = genome.path("method").asText("");
+        dev.evomerge.merge.MergeMethod.named(method);
+        int groups = genome.path("groups").asInt(1);
+        Map<String, double[]> search = new LinkedHashMap<>();
+        if (!genome.path("search").isObject() || genome.get("search").isEmpty()) {
+            throw new EvomergeException("problem.genome.search: give the searched parameters and ranges, e.g. {weight: [0, 1]}");
+        }
+        genome.get("search").fields().forEachRemaining(f -> {
+            JsonNode r = f.getValue();
+            if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber()) {
+                throw new EvomergeException("problem.genome.search." + f.getKey() + " must be [lower, upper]");
+            }
+            search.put(f.getKey(), new double[] {r.get(0).asDouble(), r.get(1).asDouble()});
+        });
+        Map<String, ParameterSetting> fixed = new LinkedHashMap<>();
+        genome.path("fixed").fields().forEachRemaining(f -> fixed.put(f.getKey(), ParameterSetting.parse(f.getValue(), "problem.genome.fixed." + f.getKey())));
+        Map<String, Path> tasks = new LinkedHashMap<>();
+        if (!node.path("tasks").isObject() || node.get("tasks").isEmpty()) {
+            throw new EvomergeException("problem.tasks must name task files, e.g. {low: fitness/tasks/digits-0-4.yaml}");
+        }
+        ObjectNode absoluteTasks = node.objectNode();
+        node.get("tasks").fields().forEachRemaining(f -> {
+            Path p = path(f.getValue(), "problem.tasks." + f.getKey(), experimentDir);
+            TaskSpec.read(p); // errors now, with the file's name, not after the models are loaded
+            tasks.put(f.getKey(), p);
+            absoluteTasks.put(f.getKey(), p.toString());
+        });
+        node.set("tasks", absoluteTasks);
+        List<ObjectiveSpec> objectives = new ArrayList<>();
+        if (!node.path("objectives").isArray() || node.get("objectives").isEmpty()) {
+            throw new EvomergeException("problem.objectives must list at least one {name, task}");
+        }
+        for (JsonNode o : node.get("objectives")) {
+            ExperimentConfig.known(o, OBJECTIVE, "problem.objectives[].");
+            String task = o.path("task").asText("");
+            if (!tasks.containsKey(task)) {
+                throw new EvomergeException("problem.objectives[].task: unknown task '" + task + "'" + DidYouMean.suggest(task, tasks.keySet()));
+            }
+            String direction = o.path("direction").asText("maximize");
+            if (!direction.equals("maximize") && !direction.equals("minimize")) {
+                throw new EvomergeException("problem.objectives[].direction must be maximize or minimize, got '" + direction + "'");
+            }
+            if (!o.path("aggregate").asText("mean").equals("mean")) {
+                throw new EvomergeException("problem.objectives[].aggregate: only mean is available");
+            }
+            objectives.add(new ObjectiveSpec(o.path("name").asText(task), task, direction.equals("maximize")));
+        }
+        MergeProblemSpec spec = new MergeProblemSpec(base, models, method, groups, search, fixed, tasks, objectives, seed);
+        spec.space(); // checks the models and the genome against each other, cheaply (headers only)
+        return spec;
+    }
+
+    private static Path path(JsonNode node, String key, Path experimentDir) {
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw new EvomergeException(key + " must be a path");
+        }
+        Path given = Path.of(node.asText());
+        Path found = Files.exists(given) ? given : experimentDir != null && Files.exists(experimentDir.resolve(given)) ? experimentDir.resolve(given) : null;
+        if (found == null) {
+            throw new EvomergeException(key + ": '" + node.asText() + "' not found (relative paths are taken from the working directory or the experiment's folder)");
+        }
+        return found.toAbsolutePath().normalize();
+    }
+
+    /** The model references recipes use: the paths as written in the (absolute) spec. */
+    List<String> references() {
+        return models.stream().map(Path::toString).toList();
+    }
+
+    ParameterSpace space() {
+        try (ModelCheckpoint b = ModelCheckpoint.open(base)) {
+            List<String> prefixes = b.architecture().layerPrefixes(b.weights().names());
+            List<ParameterSpace.Range> ranges = new ArrayList<>();
+            search.forEach((name, r) -> ranges.add(new ParameterSpace.Range(name, r[0], r[1])));
+            return new ParameterSpace(method, base.toString(), references(), prefixes, groups, ranges, fixed, seed);
+        }
+    }
+
+    @Override
+    public Bounds bounds() {
+        return space().bounds();
+    }
+
+    @Override
+    public int objectiveCount() {
+        return objectives.size();
+    }
+
+    @Override
+    public Problem open(String device) {
+        return MergeProblem.open(this, ComputeDevice.of(device).resolve());
+    }
+}

@@ -1,0 +1,168 @@
+package dev.evomerge.fitness;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.evomerge.DidYouMean;
+import dev.evomerge.EvomergeException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A task definition (a YAML file under {@code fitness/tasks/}):
+ * <pre>
+ * kind: classification
+ * dataset: digits        # a built-in data set (fetched and checked), or:
+ * data: my-data.jsonl    # one {"inputs": [...], "label": k} per line, relative to this file
+ * split: test            # train, test (the seeded 80/20 split) or all
+ * split_seed: 0
+ * labels: [0, 1, 2, 3, 4]   # keep only these classes
+ * subsample: 200            # a seeded sample of the rows (after the split and the label filter)
+ * </pre>
+ */
+public record TaskSpec(String kind, String dataset, Path data, String split, long splitSeed, Set<Integer> labels,
+                       Integer subsample, long subsampleSeed) {
+    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "split_seed", "labels", "subsample", "subsample_seed");
+    private static final List<String> KINDS = List.of("classification");
+
+    public static TaskSpec read(Path file) {
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new EvomergeException(file + ": not a readable YAML task: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        try {
+            return of(root, file.toAbsolutePath().getParent());
+        } catch (EvomergeException e) {
+            throw new EvomergeException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static TaskSpec of(JsonNode root, Path directory) {
+        if (root == null || !root.isObject()) {
+            throw new EvomergeException("a task is a YAML mapping with kind and data");
+        }
+        root.fieldNames().forEachRemaining(k -> {
+            if (!KEYS.contains(k)) {
+                throw new EvomergeException(k + ": unknown key" + DidYouMean.suggest(k, KEYS));
+            }
+        });
+        String kind = root.path("kind").asText("");
+        if (!KINDS.contains(kind)) {
+            throw new EvomergeException("kind: '" + kind + "' is not a task kind here" + DidYouMean.suggest(kind, KINDS));
+        }
+        String dataset = root.hasNonNull("dataset") ? root.get("dataset").asText() : null;
+        Path data = root.hasNonNull("data") ? directory.resolve(root.get("data").asText()) : null;
+        if ((dataset == null) == (data == null)) {
+            throw new EvomergeException("give exactly one of dataset (built in: digits) or data (a JSONL file)");
+        }
+        if (dataset != null && !dataset.equals("digits")) {
+            throw new EvomergeException("dataset: unknown built-in data set '" + dataset + "'" + DidYouMean.suggest(dataset, List.of("digits")));
+        }
+        String split = root.path("split").asText("all");
+        if (!List.of("train", "test", "all").contains(split)) {
+            throw new EvomergeException("split must be train, test or all, got '" + split + "'");
+        }
+        Set<Integer> labels = null;
+        if (root.has("labels")) {
+            labels = new HashSet<>();
+            for (JsonNode l : root.get("labels")) {
+                if (!l.canConvertToInt()) {
+                    throw new EvomergeException("labels must be integers, got " + l);
+                }
+                labels.add(l.asInt());
+            }
+        }
+        Integer subsample = root.has("subsample") ? root.get("subsample").asInt() : null;
+        if (subsample != null && subsample < 1) {
+            throw new EvomergeException("subsample must be at least 1");
+        }
+        return new TaskSpec(kind, dataset, data, split, root.path("split_seed").asLong(0), labels, subsample,
+                root.path("subsample_seed").asLong(0));
+    }
+
+    /** The task's rows: loaded, split, filtered and sub-sampled as the spec says. */
+    public LabelledData rows() {
+        LabelledData all = dataset != null ? Digits.load() : readJsonl(data);
+        LabelledData chosen = switch (split) {
+            case "train" -> all.split(splitSeed, 0.8)[0];
+            case "test" -> all.split(splitSeed, 0.8)[1];
+            default -> all;
+        };
+        if (labels != null) {
+            chosen = chosen.withLabels(labels);
+        }
+        if (subsample != null && subsample < chosen.size()) {
+            chosen = chosen.split(subsampleSeed, (double) subsample / chosen.size())[0];
+        }
+        if (chosen.size() == 0) {
+            throw new EvomergeException("the task has no datapoints after its split and label filter");
+        }
+        return chosen;
+    }
+
+    public Task open(String name, Device device) {
+        return new ClassificationTask(name, rows(), device);
+    }
+
+    static LabelledData readJsonl(Path file) {
+        ObjectMapper json = new ObjectMapper();
+        List<float[]> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        int features = -1;
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int number = 0;
+            for (String line; (line = reader.readLine()) != null; ) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = file + ":" + number + ": ";
+                JsonNode node;
+                try {
+                    node = json.readTree(line);
+                } catch (IOException e) {
+                    throw new EvomergeException(where + "not valid JSON");
+                }
+                if (!node.path("inputs").isArray() || node.path("inputs").isEmpty()) {
+                    throw new EvomergeException(where + "missing field 'inputs' (a non-empty list of numbers)");
+                }
+                if (!node.path("label").canConvertToInt() || !node.path("label").isIntegralNumber()) {
+                    throw new EvomergeException(where + "missing or non-integer field 'label'");
+                }
+                float[] x = new float[node.get("inputs").size()];
+                for (int i = 0; i < x.length; i++) {
+                    if (!node.get("inputs").get(i).isNumber()) {
+                        throw new EvomergeException(where + "inputs[" + i + "] is not a number");
+                    }
+                    x[i] = (float) node.get("inputs").get(i).asDouble();
+                }
+                if (features >= 0 && x.length != features) {
+                    throw new EvomergeException(where + x.length + " inputs where earlier lines have " + features);
+                }
+                features = x.length;
+                rows.add(x);
+                labels.add(node.get("label").asInt());
+            }
+        } catch (IOException e) {
+            throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (rows.isEmpty()) {
+            throw new EvomergeException(file + ": no datapoints");
+        }
+        float[] flat = new float[rows.size() * features];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, flat, i * features, features);
+        }
+        return new LabelledData(flat, labels.stream().mapToInt(Integer::intValue).toArray(), features);
+    }
+}

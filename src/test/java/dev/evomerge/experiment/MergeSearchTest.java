@@ -1,0 +1,130 @@
+package dev.evomerge.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.fitness.LabelledData;
+import dev.evomerge.fitness.MlpClassifier;
+import dev.evomerge.fitness.TaskSpec;
+import dev.evomerge.merge.MergeEngine;
+import dev.evomerge.merge.MergeRecipe;
+import dev.evomerge.model.ModelCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real merge search end to end: two digit classifiers from one ancestor, merged per layer, two objectives. */
+class MergeSearchTest {
+    @TempDir
+    static Path dir;
+
+    private static final MlpClassifier MLP = MlpClassifier.of(64, 256, 10);
+
+    @BeforeAll
+    static void models() throws IOException {
+        var train = dev.evomerge.fitness.Digits.split(0)[0];
+        Map<String, float[]> init = MLP.initialize(1, 0.01);
+        MLP.write(dir.resolve("models/init"), init, false);
+        MLP.write(dir.resolve("models/low"), MLP.train(init, train.withLabels(Set.of(0, 1, 2, 3, 4)), 40, 3e-3), false);
+        MLP.write(dir.resolve("models/high"), MLP.train(init, train.withLabels(Set.of(5, 6, 7, 8, 9)), 40, 3e-3), false);
+        Files.createDirectories(dir.resolve("tasks"));
+        Files.writeString(dir.resolve("tasks/low.yaml"), "kind: classification\ndataset: digits\nsplit: test\nlabels: [0, 1, 2, 3, 4]\n");
+        Files.writeString(dir.resolve("tasks/high.yaml"), "kind: classification\ndataset: digits\nsplit: test\nlabels: [5, 6, 7, 8, 9]\n");
+    }
+
+    private static String experiment(String strategy, String space) {
+        return """
+                name: halves
+                seed: 2
+                problem:
+                  base: models/init
+                  models: [models/low, models/high]
+                  genome: {space: %s, method: task_arithmetic, groups: 2, search: {weight: [0.0, 2.0]}}
+                  tasks: {low: tasks/low.yaml, high: tasks/high.yaml}
+                  objectives: [{name: acc_low, task: low}, {name: acc_high, task: high}]
+                strategy: {name: %s, population: 16}
+                budget: {generations: 10}
+                reference: [0, 0]
+                """.formatted(space, strategy);
+    }
+
+    private static ExperimentConfig config(String yaml) throws IOException {
+        Path file = dir.resolve("experiment.yaml");
+        Files.writeString(file, yaml);
+        return ExperimentConfig.read(file);
+    }
+
+    @Test
+    void searchFindsMergesThatTradeOneHalfForTheOtherAndEveryRecipeMergesToTheSameScores() throws IOException {
+        Path run = dir.resolve("run");
+        Runner.Summary summary;
+        try (Runner runner = Runner.start(config(experiment("nsga2", "ps")), run)) {
+            summary = runner.run(false);
+        }
+        assertTrue(summary.frontSize() >= 3, "a front, not a single winner: " + summary);
+        JsonNode pareto = new ObjectMapper().readTree(run.resolve(Runner.PARETO).toFile());
+        // each source scores about 0.95 on its own half and 0 on the other: a merge must do better on both together
+        double bestSum = 0;
+        for (JsonNode point : pareto.get("front")) {
+            bestSum = Math.max(bestSum, point.get("objectives").get("acc_low").asDouble() + point.get("objectives").get("acc_high").asDouble());
+        }
+        assertTrue(bestSum > 1.3, "a merge good at both halves: best sum of accuracies " + bestSum);
+
+        // each front point's recipe, merged to disk by the merge command's engine, scores what the search logged
+        LabelledData low = TaskSpec.read(dir.resolve("tasks/low.yaml")).rows();
+        for (JsonNode point : pareto.get("front")) {
+            MergeRecipe recipe = MergeRecipe.parse(point.get("recipe").asText(), "front");
+            Path merged = MergeEngine.merge(recipe, dir, dir.resolve("merged-" + point.get("n").asLong()), MergeEngine.Options.defaults(),
+                    MergeEngine.Progress.NONE);
+            try (ModelCheckpoint ckpt = ModelCheckpoint.open(merged); NDManager m = NDManager.newBaseManager()) {
+                Map<String, NDArray> tensors = new HashMap<>();
+                for (var t : MLP.tensors()) {
+                    tensors.put(t.name(), m.create(ckpt.weights().readFloats(t.name()), new Shape(t.shape())));
+                }
+                double accuracy = java.util.Arrays.stream(MLP.correct(tensors, m.create(low.inputs(), new Shape(low.size(), 64)),
+                        m.create(low.labels()))).average().orElseThrow();
+                assertEquals(point.get("objectives").get("acc_low").asDouble(), accuracy, 1e-9, "evaluation " + point.get("n"));
+            }
+        }
+    }
+
+    @Test
+    void mergeSearchesResumeToTheSameEvaluations() throws IOException {
+        ExperimentConfig config = config(experiment("cmaes", "ps"));
+        try (Runner runner = Runner.start(config.withBudget(new Budget(4L, null, null)), dir.resolve("resumed"))) {
+            runner.run(false);
+        }
+        try (Runner runner = Runner.resume(dir.resolve("resumed"), new Budget(10L, null, null))) {
+            runner.run(false);
+        }
+        try (Runner runner = Runner.start(config, dir.resolve("straight"))) {
+            runner.run(false);
+        }
+        assertEquals(Files.readAllLines(dir.resolve("straight").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
+                Files.readAllLines(dir.resolve("resumed").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+    }
+
+    @Test
+    void badMergeProblemsAreRefusedWithTheKey() {
+        assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "dfs"))).getMessage().contains("problem.genome.space"));
+        assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps").replace("task: high", "task: hihg")))
+                .getMessage().contains("unknown task 'hihg' (did you mean 'high'?)"));
+        assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps").replace("models/low,", "models/nowhere,")))
+                .getMessage().contains("'models/nowhere' not found"));
+        assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps").replace("search: {weight", "search: {wieght")))
+                .getMessage().contains("did you mean 'weight'?"));
+    }
+}
