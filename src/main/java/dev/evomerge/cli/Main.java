@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ResumeCommand.class,
                 FrontCommand.class,
+                ExportCommand.class,
                 TrainMlpCommand.class,
                 BenchCommand.class,
         })

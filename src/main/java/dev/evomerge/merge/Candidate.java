@@ -21,6 +21,17 @@ public record Candidate(Map<String, NDArray> tensors, JsonNode config, Architect
         config = config.deepCopy();
     }
 
+    /** A checkpoint on disk as a candidate: its float tensors created in {@code scope} (which frees them). */
+    public static Candidate load(dev.evomerge.model.ModelCheckpoint checkpoint, ai.djl.ndarray.NDManager scope) {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (var info : checkpoint.weights().tensors()) {
+            if (info.dtype().isFloat()) {
+                tensors.put(info.name(), scope.create(checkpoint.weights().readFloats(info.name()), new ai.djl.ndarray.types.Shape(info.shape())));
+            }
+        }
+        return new Candidate(tensors, checkpoint.config(), checkpoint.architecture());
+    }
+
     public NDArray tensor(String name) {
         NDArray t = tensors.get(name);
         if (t == null) {

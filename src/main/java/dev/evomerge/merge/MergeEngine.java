@@ -88,6 +88,15 @@ public final class MergeEngine {
 
     /** Merges {@code recipe} into {@code outDir}. */
     public static Path merge(MergeRecipe recipe, Path recipeDirectory, Path outDir, Options options, Progress progress) {
+        return merge(recipe, recipeDirectory, outDir, options, progress, Map.of(), "");
+    }
+
+    /**
+     * Merges {@code recipe} into {@code outDir}, adding {@code extraFiles} (name → text) to the checkpoint and
+     * {@code cardAppendix} (Markdown) to its model card.
+     */
+    public static Path merge(MergeRecipe recipe, Path recipeDirectory, Path outDir, Options options, Progress progress,
+                             Map<String, String> extraFiles, String cardAppendix) {
         Map<String, ModelCheckpoint> models = open(recipe, recipeDirectory);
         try {
             MergePlan plan = MergePlan.of(recipe, models);
@@ -104,7 +113,8 @@ public final class MergeEngine {
                 for (Path file : tokenizerSource.carriedFiles()) {
                     writer.copyFile(file);
                 }
-                writer.writeFile("README.md", ModelCard.of(recipe, plan));
+                extraFiles.forEach(writer::writeFile);
+                writer.writeFile("README.md", ModelCard.of(recipe, plan) + cardAppendix);
                 return writer.commit();
             }
         } finally {

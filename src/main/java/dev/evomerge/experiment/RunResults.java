@@ -1,0 +1,64 @@
+package dev.evomerge.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.evomerge.EvomergeException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A run directory read back: its experiment, its Pareto front (as {@code front} lists it), the
+ * hypervolume per generation and, on demand, every evaluation. What export, plots and reports work from.
+ */
+public record RunResults(Path runDir, ExperimentConfig config, List<Objective> objectives, List<LoggedEvaluation> front,
+                         List<Double> hypervolume) {
+    public RunResults {
+        front = List.copyOf(front);
+        hypervolume = List.copyOf(hypervolume);
+        objectives = List.copyOf(objectives);
+    }
+
+    public static RunResults read(Path runDir) {
+        if (!Files.isRegularFile(runDir.resolve(Runner.CONFIG)) || !Files.isRegularFile(runDir.resolve(Runner.PARETO))) {
+            throw new EvomergeException(runDir + ": not a run directory with results (config.yaml and pareto.json; has a generation finished?)");
+        }
+        ExperimentConfig config = ExperimentConfig.read(runDir.resolve(Runner.CONFIG));
+        List<Objective> objectives = new ArrayList<>();
+        List<LoggedEvaluation> front = new ArrayList<>();
+        try {
+            JsonNode pareto = new ObjectMapper().readTree(runDir.resolve(Runner.PARETO).toFile());
+            for (JsonNode o : pareto.get("objectives")) {
+                objectives.add(new Objective(o.get("name").asText(), o.get("direction").asText().equals("maximize")));
+            }
+            for (JsonNode e : pareto.get("front")) {
+                front.add(LoggedEvaluation.parse(e.toString(), objectives));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new EvomergeException(runDir.resolve(Runner.PARETO) + ": unreadable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+        return new RunResults(runDir, config, objectives, front, Checkpoint.read(runDir).hypervolume());
+    }
+
+    /** Every evaluation of the run, in order. */
+    public List<LoggedEvaluation> evaluations() {
+        List<LoggedEvaluation> all = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(runDir.resolve(Runner.LOG), StandardCharsets.UTF_8)) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                all.add(LoggedEvaluation.parse(line, objectives));
+            }
+        } catch (IOException e) {
+            throw new EvomergeException(runDir.resolve(Runner.LOG) + ": cannot read: " + e.getMessage(), e);
+        }
+        return all;
+    }
+
+    /** The front point chosen by {@code pick}: see {@link FrontPick}. */
+    public LoggedEvaluation pick(String pick) {
+        return FrontPick.parse(pick, objectives).choose(front, objectives);
+    }
+}
