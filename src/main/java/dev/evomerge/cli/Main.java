@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 ResumeCommand.class,
                 FrontCommand.class,
                 ExportCommand.class,
+                PlotCommand.class,
+                ReportCommand.class,
                 TrainMlpCommand.class,
                 BenchCommand.class,
         })
@@ -32,6 +34,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true"); // charts are drawn off screen
         System.exit(execute(args));
     }
 
