@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         version = "evomerge 0.1.0",
         description = "Evolutionary and multi-objective search for the best merge of fine-tuned models.",
         subcommands = {
+                QuickstartCommand.class,
                 InspectCommand.class,
                 MergeCommand.class,
                 RunCommand.class,

@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Runner;
+import dev.evomerge.report.LiveReport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,6 +26,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "The run directory (default: OUTPUT/NAME/RUN_ID).")
     Path out;
 
+    @Option(names = "--refresh", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Redraw plots and report.html at most this often while running (default ${DEFAULT-VALUE}; 0: every generation).")
+    double refresh;
+
     @Option(names = "--no-progress", description = "No progress bar (for logs and CI).")
     boolean noProgress;
 
@@ -36,7 +41,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (Runner runner = Runner.start(config, out)) {
             System.out.println("run directory: " + runner.runDir());
-            Runner.Summary s = runner.run(!noProgress);
+            LiveReport live = new LiveReport(runner.runDir(), refresh);
+            Runner.Summary s = runner.afterCheckpoint(live).run(!noProgress);
+            live.draw();
             Summaries.print(s);
         }
         return 0;

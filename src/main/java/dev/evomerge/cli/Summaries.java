@@ -10,6 +10,7 @@ final class Summaries {
     static void print(Runner.Summary s) {
         System.out.printf("%d generations, %d evaluations, %.1f s; Pareto front of %d, hypervolume %.6g%n",
                 s.generations(), s.evaluations(), s.seconds(), s.frontSize(), s.hypervolume());
-        System.out.printf("results: %s (see the front with: ./run.sh front %s)%n", s.runDir(), s.runDir());
+        System.out.printf("results: %s (front: ./run.sh front %s; report: %s)%n", s.runDir(), s.runDir(),
+                s.runDir().resolve(dev.evomerge.report.HtmlReport.FILE));
     }
 }

@@ -129,6 +129,13 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, t);
     }
 
+    /** The same experiment writing its runs under {@code newOutput}. */
+    public ExperimentConfig withOutput(Path newOutput) {
+        ObjectNode t = tree.deepCopy();
+        t.put("output", newOutput.toString());
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, t);
+    }
+
     public ExperimentConfig withBudget(Budget newBudget) {
         ObjectNode t = tree.deepCopy();
         t.set("budget", newBudget.toJson());

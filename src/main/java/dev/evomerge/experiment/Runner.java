@@ -71,6 +71,7 @@ public final class Runner implements AutoCloseable {
     private double elapsedBefore;
     private double[] reference;
     private FileChannel log;
+    private Runnable afterCheckpoint = () -> { };
 
     /** Summary of a finished (or stopped) run. */
     public record Summary(Path runDir, long generations, long evaluations, int frontSize, double hypervolume, double seconds) {
@@ -184,6 +185,12 @@ public final class Runner implements AutoCloseable {
         return runDir;
     }
 
+    /** Called after every generation's checkpoint (plots and reports refresh from here). */
+    public Runner afterCheckpoint(Runnable listener) {
+        this.afterCheckpoint = listener;
+        return this;
+    }
+
     public ExperimentConfig config() {
         return config;
     }
@@ -197,6 +204,7 @@ public final class Runner implements AutoCloseable {
                 step();
                 double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
                 checkpoint(elapsed);
+                afterCheckpoint.run();
                 runLog(String.format("generation %d: %d evaluations, front %d, hypervolume %.6g", generation, evaluated,
                         archive.size(), hypervolume.getLast()));
                 if (bar != null) {

@@ -33,7 +33,8 @@ public final class Digits {
         return load().split(seed, 0.8);
     }
 
-    static Path fetch() {
+    /** Runs the fetch script (a no-op when the checked file is cached) and returns the file's path. */
+    public static Path fetch() {
         Path script = home().resolve("fitness").resolve("fetch-digits.sh");
         if (!Files.isRegularFile(script)) {
             throw new EvomergeException("cannot find fitness/fetch-digits.sh under " + home() + " (set -Devomerge.home to the repository)");
