@@ -112,6 +112,7 @@ public final class Charts {
     public static XYChart hypervolume(List<RunResults> runs) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Hypervolume per generation")
                 .xAxisTitle("generation").yAxisTitle("hypervolume").build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         for (RunResults run : runs) {
             double[] g = new double[run.hypervolume().size()];
             for (int i = 0; i < g.length; i++) {
@@ -128,6 +129,7 @@ public final class Charts {
         Objective o = runs.getFirst().objectives().get(objective);
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Best " + o.name() + " so far")
                 .xAxisTitle("generation").yAxisTitle(label(o)).build();
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         for (int r = 0; r < runs.size(); r++) {
             List<LoggedEvaluation> all = evaluations.get(r);
             int generations = (int) all.stream().mapToLong(LoggedEvaluation::generation).max().orElse(-1) + 1;
