@@ -88,17 +88,42 @@ final class MergeProblem implements Problem {
         for (Genome genome : genomes) {
             MergeRecipe recipe = space.recipe(genome);
             try (NDManager scope = candidates.newSubManager()) {
-                Candidate candidate = sources.materialize(recipe, scope);
-                Map<String, double[]> scores = new LinkedHashMap<>();
-                tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope)));
-                double[] values = new double[spec.objectives().size()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = java.util.Arrays.stream(scores.get(spec.objectives().get(i).task())).average().orElse(Double.NaN);
-                }
-                out.add(new Evaluation(values, scores, recipe.toYaml()));
+                out.add(score(sources.materialize(recipe, scope), scope, recipe));
             }
         }
         return out;
+    }
+
+    /** Each source alone (the base too), and the untuned merge: every searched parameter mid-range. */
+    @Override
+    public List<Reference> references() {
+        List<Reference> out = new ArrayList<>();
+        List<Path> sources = new ArrayList<>();
+        sources.add(spec.base());
+        sources.addAll(spec.models());
+        for (Path source : sources) {
+            try (ModelCheckpoint checkpoint = ModelCheckpoint.open(source); NDManager scope = candidates.newSubManager()) {
+                out.add(new Reference(source.getFileName().toString() + (source.equals(spec.base()) ? " (base)" : ""),
+                        score(Candidate.load(checkpoint, scope), scope, null)));
+            }
+        }
+        Bounds b = space.bounds();
+        double[] middle = new double[b.dimension()];
+        for (int i = 0; i < middle.length; i++) {
+            middle[i] = (b.lower(i) + b.upper(i)) / 2;
+        }
+        out.add(new Reference("untuned " + spec.method(), evaluate(List.of(Genome.of(middle))).getFirst()));
+        return out;
+    }
+
+    private Evaluation score(Candidate candidate, NDManager scope, MergeRecipe recipe) {
+        Map<String, double[]> scores = new LinkedHashMap<>();
+        tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope)));
+        double[] values = new double[spec.objectives().size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = java.util.Arrays.stream(scores.get(spec.objectives().get(i).task())).average().orElse(Double.NaN);
+        }
+        return new Evaluation(values, scores, recipe == null ? null : recipe.toYaml());
     }
 
     @Override

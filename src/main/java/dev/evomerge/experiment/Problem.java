@@ -19,6 +19,18 @@ public interface Problem extends AutoCloseable {
 
     List<Evaluation> evaluate(List<Genome> genomes);
 
+    /**
+     * Points to compare the search with, evaluated once when a run starts (for a merge: each source model
+     * alone and the untuned merge); none by default.
+     */
+    default List<Reference> references() {
+        return List.of();
+    }
+
+    /** A labelled evaluation outside the search. */
+    record Reference(String label, Evaluation evaluation) {
+    }
+
     /** Frees what the problem holds (models on a device). */
     @Override
     default void close() {

@@ -44,6 +44,27 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
         return new RunResults(runDir, config, objectives, front, Checkpoint.read(runDir).hypervolume());
     }
 
+    /** The comparison points evaluated when the run started (sources, untuned merge); empty if none. */
+    public List<Problem.Reference> references() {
+        Path file = runDir.resolve(Runner.REFERENCES);
+        List<Problem.Reference> out = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        try {
+            for (JsonNode r : new ObjectMapper().readTree(file.toFile())) {
+                double[] values = new double[objectives.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = r.get("objectives").get(objectives.get(i).name()).asDouble();
+                }
+                out.add(new Problem.Reference(r.get("label").asText(), Evaluation.of(values)));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new EvomergeException(file + ": unreadable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+        return out;
+    }
+
     /** Every evaluation of the run, in order. */
     public List<LoggedEvaluation> evaluations() {
         List<LoggedEvaluation> all = new ArrayList<>();

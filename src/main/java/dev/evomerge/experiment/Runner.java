@@ -47,6 +47,7 @@ public final class Runner implements AutoCloseable {
     public static final String LOG = "evaluations.jsonl";
     public static final String PARETO = "pareto.json";
     public static final String RUN_LOG = "run.log";
+    public static final String REFERENCES = "references.json";
     /** Evaluations remembered for repeats (least recently used go first). */
     private static final int CACHE_SIZE = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -106,6 +107,7 @@ public final class Runner implements AutoCloseable {
             throw new EvomergeException(runDir + ": cannot create the run directory: " + e.getMessage(), e);
         }
         Runner runner = new Runner(config, runDir);
+        runner.writeReferences();
         runner.openLog(0);
         runner.checkpoint();
         return runner;
@@ -366,6 +368,23 @@ public final class Runner implements AutoCloseable {
         }
         frontRecords.removeIf(e -> !onFront.contains(e.number()));
         AtomicFiles.write(runDir.resolve(PARETO), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    }
+
+    /** references.json: the problem's comparison points, evaluated once at the start of a run. */
+    private void writeReferences() {
+        List<Problem.Reference> references = problem.references();
+        ArrayNode array = JSON.createArrayNode();
+        try {
+            for (Problem.Reference r : references) {
+                ObjectNode node = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.evaluation(), false, 0).toJson(objectives));
+                node.remove(List.of("n", "generation", "genome", "cached", "seconds"));
+                node.put("label", r.label());
+                array.add(node);
+            }
+            AtomicFiles.write(runDir.resolve(REFERENCES), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(array));
+        } catch (IOException e) {
+            throw new EvomergeException(runDir.resolve(REFERENCES) + ": cannot write: " + e.getMessage(), e);
+        }
     }
 
     private void runLog(String line) {

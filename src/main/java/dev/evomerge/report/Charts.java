@@ -68,6 +68,16 @@ public final class Charts {
         XYSeries points = chart.addSeries("front points", values(front, x), values(front, y));
         points.setMarkerColor(new Color(200, 30, 30));
         points.setMarker(SeriesMarkers.DIAMOND);
+        Color[] referenceColors = {Color.BLACK, new Color(0, 130, 0), new Color(200, 120, 0), new Color(120, 0, 160), Color.DARK_GRAY};
+        var markers = List.of(SeriesMarkers.SQUARE, SeriesMarkers.TRIANGLE_UP, SeriesMarkers.TRIANGLE_DOWN, SeriesMarkers.CROSS, SeriesMarkers.OVAL);
+        List<dev.evomerge.experiment.Problem.Reference> references = run.references();
+        for (int i = 0; i < references.size(); i++) {
+            double[] o = references.get(i).evaluation().objectives();
+            XYSeries r = chart.addSeries(references.get(i).label(), new double[] {o[x]}, new double[] {o[y]});
+            r.setMarker(markers.get(i % markers.size()));
+            r.setMarkerColor(referenceColors[i % referenceColors.length]);
+        }
+        chart.getStyler().setMarkerSize(7);
         return chart;
     }
 

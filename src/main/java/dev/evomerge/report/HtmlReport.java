@@ -54,6 +54,22 @@ public final class HtmlReport {
                     : escape("./run.sh export " + run.runDir() + " --pick front:" + k + " --out merged-" + k)).append("</td></tr>\n");
         }
         h.append("</table>\n");
+        var references = run.references();
+        if (!references.isEmpty()) {
+            h.append("<h2>For comparison</h2>\n<table>\n<tr><th>model</th>");
+            for (Objective o : run.objectives()) {
+                h.append("<th>").append(escape(o.name())).append("</th>");
+            }
+            h.append("</tr>\n");
+            for (var r : references) {
+                h.append("<tr><td>").append(escape(r.label())).append("</td>");
+                for (double v : r.evaluation().objectives()) {
+                    h.append("<td>").append(String.format("%.6g", v)).append("</td>");
+                }
+                h.append("</tr>\n");
+            }
+            h.append("</table>\n");
+        }
 
         h.append("<h2>Charts</h2>\n");
         int m = run.objectives().size();
