@@ -61,6 +61,10 @@ class QuickstartTest {
         Document report = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(runDir.resolve(HtmlReport.FILE).toFile());
         assertEquals(5, report.getElementsByTagName("img").getLength());
         assertTrue(report.getElementsByTagName("tr").getLength() > 3, "the front as a table");
+        // the sources alone and the untuned merge, for comparison: each source is good at its own half only
+        var references = dev.evomerge.experiment.RunResults.read(runDir).references();
+        assertEquals(List.of("init (base)", "low", "high", "untuned task_arithmetic"), references.stream().map(r -> r.label()).toList());
+        assertTrue(references.get(1).evaluation().objectives()[0] > 0.9 && references.get(1).evaluation().objectives()[1] < 0.05);
         // the recipe the export wrote merges again, with the merge command, to the same weights
         assertEquals(0, Main.execute("merge", merged.resolve("recipe.yaml").toString(), "--out", home.resolve("again").toString()));
         assertEquals(-1, Files.mismatch(merged.resolve("model.safetensors"), home.resolve("again/model.safetensors")));
