@@ -76,6 +76,14 @@ final class JeneticsPopulation<C extends Comparable<? super C>> {
         return ISeq.of(out);
     }
 
+    /** A strategy's whole state: its generation and its evaluated population ({@link #fromJson} reads it back). */
+    ObjectNode state(long generation, ISeq<Phenotype<DoubleGene, C>> population) {
+        ObjectNode state = JsonNodeFactory.instance.objectNode();
+        state.put("generation", generation);
+        state.set("population", toJson(population));
+        return state;
+    }
+
     ArrayNode toJson(ISeq<Phenotype<DoubleGene, C>> population) {
         ArrayNode array = JsonNodeFactory.instance.arrayNode();
         for (Phenotype<DoubleGene, C> p : population) {

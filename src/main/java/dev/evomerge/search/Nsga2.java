@@ -1,8 +1,6 @@
 package dev.evomerge.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.genome.Bounds;
 import dev.evomerge.genome.Genome;
 import io.jenetics.Alterer;
@@ -85,10 +83,7 @@ public final class Nsga2 implements Strategy {
 
     @Override
     public JsonNode state() {
-        ObjectNode state = JsonNodeFactory.instance.objectNode();
-        state.put("generation", generation);
-        state.set("population", codec.toJson(population));
-        return state;
+        return codec.state(generation, population);
     }
 
     @Override
