@@ -125,7 +125,7 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         ObjectNode t = tree.deepCopy();
         t.put("seed", newSeed);
         ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.base(), m.models(), m.method(), m.groups(),
-                m.search(), m.fixed(), m.tasks(), m.objectives(), newSeed) : problem;
+                m.search(), m.fixed(), m.tasks(), m.objectives(), newSeed, m.layerPattern()) : problem;
         return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, t);
     }
 

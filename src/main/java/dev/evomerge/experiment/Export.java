@@ -73,7 +73,7 @@ public final class Export {
     /** The objectives of the checkpoint at {@code dir}, evaluated as the search evaluates candidates. */
     static double[] rescore(MergeProblemSpec spec, Path dir, String device) {
         var d = ComputeDevice.of(device).resolve();
-        try (ModelCheckpoint checkpoint = ModelCheckpoint.open(dir); NDManager scope = NDManager.newBaseManager(d)) {
+        try (ModelCheckpoint checkpoint = spec.open(dir); NDManager scope = NDManager.newBaseManager(d)) {
             Candidate candidate = Candidate.load(checkpoint, scope);
             double[] values = new double[spec.objectives().size()];
             for (int i = 0; i < values.length; i++) {

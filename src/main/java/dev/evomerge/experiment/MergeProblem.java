@@ -47,9 +47,9 @@ final class MergeProblem implements Problem {
         Map<String, ModelCheckpoint> opened = new LinkedHashMap<>();
         Map<String, Task> tasks = new LinkedHashMap<>();
         try {
-            opened.put(spec.base().toString(), ModelCheckpoint.open(spec.base()));
+            opened.put(spec.base().toString(), spec.open(spec.base()));
             for (Path m : spec.models()) {
-                opened.putIfAbsent(m.toString(), ModelCheckpoint.open(m));
+                opened.putIfAbsent(m.toString(), spec.open(m));
             }
             MlpClassifier mlp = MlpClassifier.fromConfig(opened.get(spec.base().toString()).config());
             for (var t : spec.tasks().entrySet()) {
@@ -102,7 +102,7 @@ final class MergeProblem implements Problem {
         sources.add(spec.base());
         sources.addAll(spec.models());
         for (Path source : sources) {
-            try (ModelCheckpoint checkpoint = ModelCheckpoint.open(source); NDManager scope = candidates.newSubManager()) {
+            try (ModelCheckpoint checkpoint = spec.open(source); NDManager scope = candidates.newSubManager()) {
                 out.add(new Reference(source.getFileName().toString() + (source.equals(spec.base()) ? " (base)" : ""),
                         score(Candidate.load(checkpoint, scope), scope, null)));
             }

@@ -34,14 +34,15 @@ import java.util.Set;
  *   objectives:
  *     - {name: accuracy_low, task: low}   # direction: maximize (default) or minimize; aggregate: mean
  *     - {name: accuracy_high, task: high}
+ *   layer_pattern: '^blocks\.(\d+)\.'    # only for architectures not known by their tensor names
  * </pre>
  * Paths are relative to the working directory or, failing that, to the experiment file; they are stored
  * absolute, so a run resumes from anywhere.
  */
 public record MergeProblemSpec(Path base, List<Path> models, String method, int groups, Map<String, double[]> search,
                                Map<String, ParameterSetting> fixed, Map<String, Path> tasks, List<ObjectiveSpec> objectives,
-                               long seed) implements ProblemSpec {
-    static final Set<String> KEYS = Set.of("base", "models", "genome", "tasks", "objectives");
+                               long seed, String layerPattern) implements ProblemSpec {
+    static final Set<String> KEYS = Set.of("base", "models", "genome", "tasks", "objectives", "layer_pattern");
     private static final Set<String> GENOME = Set.of("space", "method", "groups", "search", "fixed");
     private static final Set<String> OBJECTIVE = Set.of("name", "task", "direction", "aggregate");
 
@@ -131,7 +132,8 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
             }
             objectives.add(new ObjectiveSpec(o.path("name").asText(task), task, direction.equals("maximize")));
         }
-        MergeProblemSpec spec = new MergeProblemSpec(base, models, method, groups, search, fixed, tasks, objectives, seed);
+        String layerPattern = node.hasNonNull("layer_pattern") ? node.get("layer_pattern").asText() : null;
+        MergeProblemSpec spec = new MergeProblemSpec(base, models, method, groups, search, fixed, tasks, objectives, seed, layerPattern);
         spec.space(); // checks the models and the genome against each other, cheaply (headers only)
         return spec;
     }
@@ -154,12 +156,17 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
     }
 
     ParameterSpace space() {
-        try (ModelCheckpoint b = ModelCheckpoint.open(base)) {
+        try (ModelCheckpoint b = open(base)) {
             List<String> prefixes = b.architecture().layerPrefixes(b.weights().names());
             List<ParameterSpace.Range> ranges = new ArrayList<>();
             search.forEach((name, r) -> ranges.add(new ParameterSpace.Range(name, r[0], r[1])));
-            return new ParameterSpace(method, base.toString(), references(), prefixes, groups, ranges, fixed, seed);
+            return new ParameterSpace(method, base.toString(), references(), prefixes, groups, ranges, fixed, seed, layerPattern);
         }
+    }
+
+    /** Opens one of this problem's checkpoints with its layer pattern. */
+    ModelCheckpoint open(Path checkpoint) {
+        return ModelCheckpoint.open(checkpoint, layerPattern);
     }
 
     @Override

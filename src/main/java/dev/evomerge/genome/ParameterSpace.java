@@ -29,10 +29,12 @@ import java.util.Map;
  * @param searched    the searched parameters and their ranges, in genome order
  * @param fixed       parameters set to a fixed value (merge-wide, e.g. {@code normalize})
  * @param randomSeed  the recipes' seed for random drops
+ * @param layerPattern the recipes' {@code layer_pattern} (null for architectures known by name)
  * @implNote immutable; {@link #decode} is pure.
  */
 public record ParameterSpace(String method, String baseModel, List<String> models, List<String> layerPrefixes, int groups,
-                             List<Range> searched, Map<String, ParameterSetting> fixed, long randomSeed) implements GenomeSpace {
+                             List<Range> searched, Map<String, ParameterSetting> fixed, long randomSeed, String layerPattern)
+        implements GenomeSpace {
     /** A searched parameter's interval. */
     public record Range(String name, double lower, double upper) {
         public Range {
@@ -121,7 +123,7 @@ public record ParameterSpace(String method, String baseModel, List<String> model
         }
         List<MergeRecipe.InputModel> inputs = new ArrayList<>();
         models.forEach(m -> inputs.add(new MergeRecipe.InputModel(m, perModel.get(m))));
-        return new MergeRecipe(method, baseModel, inputs, List.of(), global, null, null, randomSeed);
+        return new MergeRecipe(method, baseModel, inputs, List.of(), global, null, null, randomSeed, layerPattern);
     }
 
     /** Values {@code genome[from .. from + groups)} as a scalar (one group) or per-layer filters. */

@@ -65,7 +65,7 @@ public final class MergeEngine {
         Map<String, ModelCheckpoint> opened = new LinkedHashMap<>();
         try {
             for (String reference : recipe.referencedModels()) {
-                opened.put(reference, ModelCheckpoint.open(resolveModel(reference, recipeDirectory)));
+                opened.put(reference, ModelCheckpoint.open(resolveModel(reference, recipeDirectory), recipe.layerPattern()));
             }
             return opened;
         } catch (RuntimeException e) {

@@ -32,6 +32,7 @@ import java.util.Set;
  * parameters: {normalize: true}
  * dtype: bfloat16
  * random_seed: 7        # evomerge: seeds DARE/DELLA drops (mergekit uses its process's RNG)
+ * layer_pattern: '^blocks\.(\d+)\.'   # evomerge: where layers are, for architectures not known by name
  * </pre>
  * Either {@code models} (every layer of every model) or {@code slices} (layer ranges, stacked in order: how
  * frankenmerges and passthrough routing are written) is given, not both.
@@ -39,9 +40,10 @@ import java.util.Set;
  * @implNote immutable; {@link #toYaml} and {@link #parse} round-trip.
  */
 public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel> models, List<OutputSlice> slices,
-                          Map<String, ParameterSetting> parameters, String dtype, String tokenizerSource, long randomSeed) {
+                          Map<String, ParameterSetting> parameters, String dtype, String tokenizerSource, long randomSeed,
+                          String layerPattern) {
     private static final Set<String> TOP_LEVEL = new LinkedHashSet<>(List.of("merge_method", "base_model", "models", "slices",
-            "parameters", "dtype", "out_dtype", "tokenizer_source", "random_seed"));
+            "parameters", "dtype", "out_dtype", "tokenizer_source", "random_seed", "layer_pattern"));
 
     /** One model of a {@code models:} recipe with its own parameters. */
     public record InputModel(String model, Map<String, ParameterSetting> parameters) {
@@ -142,7 +144,7 @@ public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel>
     }
 
     public MergeRecipe withRandomSeed(long seed) {
-        return new MergeRecipe(mergeMethod, baseModel, models, slices, parameters, dtype, tokenizerSource, seed);
+        return new MergeRecipe(mergeMethod, baseModel, models, slices, parameters, dtype, tokenizerSource, seed, layerPattern);
     }
 
     // --- YAML
@@ -200,7 +202,8 @@ public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel>
                     root.hasNonNull("base_model") ? root.get("base_model").asText() : null,
                     models, slices, parameters(root.path("parameters"), "parameters"), dtype,
                     root.hasNonNull("tokenizer_source") ? root.get("tokenizer_source").asText() : null,
-                    root.path("random_seed").asLong(0));
+                    root.path("random_seed").asLong(0),
+                    root.hasNonNull("layer_pattern") ? root.get("layer_pattern").asText() : null);
         } catch (EvomergeException e) {
             throw new EvomergeException(source + ": " + e.getMessage(), e);
         }
@@ -262,6 +265,9 @@ public record MergeRecipe(String mergeMethod, String baseModel, List<InputModel>
         }
         if (randomSeed != 0) {
             root.put("random_seed", randomSeed);
+        }
+        if (layerPattern != null) {
+            root.put("layer_pattern", layerPattern);
         }
         try {
             return YAML.writeValueAsString(root);

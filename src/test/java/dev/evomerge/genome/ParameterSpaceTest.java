@@ -17,7 +17,7 @@ class ParameterSpaceTest {
 
     private final ParameterSpace space = new ParameterSpace("ties", "base", List.of("a", "b"), PREFIXES, 3,
             List.of(new ParameterSpace.Range("weight", 0, 1), new ParameterSpace.Range("density", 0.1, 1)),
-            Map.of("normalize", new ParameterSetting.Scalar(true)), 5);
+            Map.of("normalize", new ParameterSetting.Scalar(true)), 5, null);
 
     @Test
     void dimensionCountsModelsGroupsAndParameters() {
@@ -49,7 +49,7 @@ class ParameterSpaceTest {
     @Test
     void mergeWideParametersTakeOneValuePerGroup() {
         ParameterSpace slerp = new ParameterSpace("slerp", "base", List.of("a"), PREFIXES, 2,
-                List.of(new ParameterSpace.Range("t", 0, 1)), Map.of(), 0);
+                List.of(new ParameterSpace.Range("t", 0, 1)), Map.of(), 0, null);
         assertEquals(2, slerp.dimension());
         MergeRecipe r = slerp.recipe(Genome.of(0.25, 0.75));
         assertEquals(0.75, r.parameters().get("t").evaluate("model.layers.4.mlp.up_proj.weight", 0).orElseThrow());
@@ -59,7 +59,7 @@ class ParameterSpaceTest {
     @Test
     void rejectsParametersTheMethodDoesNotHave() {
         EvomergeException e = assertThrows(EvomergeException.class, () -> new ParameterSpace("ties", "base", List.of("a"), PREFIXES, 1,
-                List.of(new ParameterSpace.Range("densty", 0, 1)), Map.of(), 0));
+                List.of(new ParameterSpace.Range("densty", 0, 1)), Map.of(), 0, null));
         assertTrue(e.getMessage().contains("did you mean 'density'?"), e.getMessage());
     }
 

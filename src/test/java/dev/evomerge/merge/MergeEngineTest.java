@@ -145,7 +145,7 @@ class MergeEngineTest {
         var arch = opened.get("base").architecture();
         var space = new dev.evomerge.genome.ParameterSpace("task_arithmetic", "base", java.util.List.of("a", "b"),
                 arch.layerPrefixes(opened.get("base").weights().names()), 2,
-                java.util.List.of(new dev.evomerge.genome.ParameterSpace.Range("weight", 0, 1)), Map.of(), 0);
+                java.util.List.of(new dev.evomerge.genome.ParameterSpace.Range("weight", 0, 1)), Map.of(), 0, null);
         MergeRecipe recipe = space.recipe(dev.evomerge.genome.Genome.of(0.2, 0.9, 0.5, 0.0));
         try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu()); NDManager scope = NDManager.newBaseManager()) {
             Candidate c = sources.materialize(recipe, scope);
@@ -161,6 +161,41 @@ class MergeEngineTest {
                     assertEquals(expected, merged[i], 1e-6, check.getKey());
                 }
             }
+        }
+    }
+
+    @Test
+    void unknownArchitecturesFindTheirLayersThroughTheRecipesLayerPattern() throws IOException {
+        for (String m : new String[] {"x", "y"}) {
+            var plan = java.util.List.of(TensorInfo.of("blocks.0.ff.weight", DType.F32, 2), TensorInfo.of("blocks.1.ff.weight", DType.F32, 2),
+                    TensorInfo.of("blocks.2.ff.weight", DType.F32, 2));
+            try (var w = dev.evomerge.model.CheckpointWriter.create(dir.resolve(m))) {
+                try (var weights = w.weights(plan, 1 << 20, Map.of())) {
+                    for (var t : plan) {
+                        weights.write(t.name(), m.equals("x") ? new float[] {1, 1} : new float[] {0, 0});
+                    }
+                    weights.commit();
+                }
+                w.writeFile("config.json", "{}");
+                w.commit();
+            }
+        }
+        String recipe = """
+                merge_method: linear
+                models:
+                  - model: x
+                    parameters: {weight: [0.0, 1.0]}
+                  - model: y
+                    parameters: {weight: [1.0, 0.0]}
+                layer_pattern: '^blocks\\.(\\d+)\\.'
+                """;
+        Path out = MergeEngine.merge(MergeRecipe.read(recipe(recipe)), dir, dir.resolve("out"), MergeEngine.Options.defaults(),
+                MergeEngine.Progress.NONE);
+        try (ModelCheckpoint merged = ModelCheckpoint.open(out)) {
+            // x's weight runs 0 → 1 over the three layers: the merged value is that weight (x is 1, y is 0)
+            assertEquals(0.0f, merged.weights().readFloats("blocks.0.ff.weight")[0], 1e-7);
+            assertEquals(0.5f, merged.weights().readFloats("blocks.1.ff.weight")[0], 1e-7);
+            assertEquals(1.0f, merged.weights().readFloats("blocks.2.ff.weight")[0], 1e-7);
         }
     }
 
