@@ -1,0 +1,146 @@
+package dev.evomerge.fitness;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.evomerge.EvomergeException;
+import dev.evomerge.merge.LayerProgram;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Llama-family decoder (Llama, Mistral, Qwen2) computed on DJL from tensors as a checkpoint names them:
+ * RMSNorm, rotary position embeddings with {@code rope_theta}, grouped-query attention with a causal and a
+ * padding mask, SwiGLU, tied or untied head. It knows no task: it maps token ids to logits.
+ *
+ * <p>A layer program (data-flow merging) runs the same blocks from several models: the embeddings of model
+ * 0, each step's block of its model on the hidden state times the step's scale, model 0's final norm and
+ * head. Batches are right-padded: {@code mask} is 1 for tokens, 0 for padding.
+ *
+ * @implNote stateless and thread-safe; arrays are made in the manager of {@code ids}.
+ */
+public final class LlamaModel {
+    private final LlamaConfig config;
+
+    public LlamaModel(LlamaConfig config) {
+        this.config = config;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** Logits [batch, tokens, vocab] of one model. */
+    public NDArray logits(Map<String, NDArray> w, NDArray ids, NDArray mask) {
+        return logits(List.of(w), LayerProgram.identity(0, config.layers()), ids, mask);
+    }
+
+    /** Logits [batch, tokens, vocab] of a layer program over {@code models}' weights. */
+    public NDArray logits(List<Map<String, NDArray>> models, LayerProgram program, NDArray ids, NDArray mask) {
+        Map<String, NDArray> first = models.getFirst();
+        long batch = ids.getShape().get(0);
+        long tokens = ids.getShape().get(1);
+        NDManager m = ids.getManager();
+        NDArray h = tensor(first, "model.embed_tokens.weight").get(new NDIndex("{}", ids.flatten())).reshape(batch, tokens, config.hidden());
+        NDArray[] rope = rope(m, tokens);
+        // attention may look at earlier tokens that are not padding: [batch, 1, tokens, tokens]
+        float[] lower = new float[(int) (tokens * tokens)];
+        for (int i = 0; i < tokens; i++) {
+            for (int j = 0; j <= i; j++) {
+                lower[(int) (i * tokens + j)] = 1;
+            }
+        }
+        NDArray causal = m.create(lower, new Shape(tokens, tokens)).gt(0);
+        NDArray allowed = causal.reshape(1, 1, tokens, tokens).logicalAnd(mask.toType(DataType.BOOLEAN, false).reshape(batch, 1, 1, tokens));
+        for (LayerProgram.Step step : program.steps()) {
+            if (step.model() >= models.size()) {
+                throw new EvomergeException("layer program names model " + step.model() + " of " + models.size());
+            }
+            if (step.scale() != 1.0) {
+                h = h.mul(step.scale());
+            }
+            h = block(models.get(step.model()), step.layer(), h, rope, allowed);
+        }
+        h = rmsNorm(h, tensor(first, "model.norm.weight"));
+        NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
+        return h.matMul(head.transpose());
+    }
+
+    private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed) {
+        String p = "model.layers." + layer + ".";
+        long batch = h.getShape().get(0);
+        long tokens = h.getShape().get(1);
+        int d = config.headDim();
+        NDArray x = rmsNorm(h, tensor(w, p + "input_layernorm.weight"));
+        NDArray q = project(w, x, p + "self_attn.q_proj").reshape(batch, tokens, config.heads(), d).transpose(0, 2, 1, 3);
+        NDArray k = project(w, x, p + "self_attn.k_proj").reshape(batch, tokens, config.kvHeads(), d).transpose(0, 2, 1, 3);
+        NDArray v = project(w, x, p + "self_attn.v_proj").reshape(batch, tokens, config.kvHeads(), d).transpose(0, 2, 1, 3);
+        q = rotate(q, rope);
+        k = rotate(k, rope);
+        int groups = config.heads() / config.kvHeads();
+        if (groups > 1) {
+            // query head h reads key/value head h / groups
+            Shape grouped = new Shape(batch, config.kvHeads(), groups, tokens, d);
+            k = k.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), tokens, d);
+            v = v.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), tokens, d);
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d));
+        scores = NDArrays.where(allowed.broadcast(scores.getShape()), scores, scores.getManager().full(new Shape(), Float.NEGATIVE_INFINITY));
+        NDArray attention = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, config.hidden());
+        h = h.add(attention.matMul(tensor(w, p + "self_attn.o_proj.weight").transpose()));
+        x = rmsNorm(h, tensor(w, p + "post_attention_layernorm.weight"));
+        NDArray gate = Activation.swish(x.matMul(tensor(w, p + "mlp.gate_proj.weight").transpose()), 1f);
+        NDArray up = x.matMul(tensor(w, p + "mlp.up_proj.weight").transpose());
+        return h.add(gate.mul(up).matMul(tensor(w, p + "mlp.down_proj.weight").transpose()));
+    }
+
+    private NDArray project(Map<String, NDArray> w, NDArray x, String name) {
+        NDArray y = x.matMul(tensor(w, name + ".weight").transpose());
+        return config.qkvBias() ? y.add(tensor(w, name + ".bias")) : y;
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray inverse = x.square().mean(new int[] {-1}, true).add(config.eps()).sqrt();
+        return x.div(inverse).mul(weight);
+    }
+
+    /** cos and sin [tokens, head dim] of the rotary embedding: angles pos · θ^(−2i/d), each half repeated. */
+    private NDArray[] rope(NDManager m, long tokens) {
+        int d = config.headDim();
+        float[] cos = new float[(int) tokens * d];
+        float[] sin = new float[(int) tokens * d];
+        for (int pos = 0; pos < tokens; pos++) {
+            for (int i = 0; i < d / 2; i++) {
+                double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
+                // float32 as the reference computes it: the angle is rounded before cos and sin
+                float angle = (float) pos * (float) invFreq;
+                cos[pos * d + i] = (float) Math.cos(angle);
+                cos[pos * d + i + d / 2] = (float) Math.cos(angle);
+                sin[pos * d + i] = (float) Math.sin(angle);
+                sin[pos * d + i + d / 2] = (float) Math.sin(angle);
+            }
+        }
+        return new NDArray[] {m.create(cos, new Shape(tokens, d)), m.create(sin, new Shape(tokens, d))};
+    }
+
+    /** x · cos + rotate_half(x) · sin, with rotate_half(x) = (−x₂, x₁) over the two halves of the head dim. */
+    private NDArray rotate(NDArray x, NDArray[] rope) {
+        int half = config.headDim() / 2;
+        NDArray x1 = x.get(new NDIndex("..., :" + half));
+        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(rope[0]).add(rotated.mul(rope[1]));
+    }
+
+    private static NDArray tensor(Map<String, NDArray> w, String name) {
+        NDArray t = w.get(name);
+        if (t == null) {
+            throw new EvomergeException("the model has no tensor " + name + " (not the Llama-family model its config describes)");
+        }
+        return t;
+    }
+}

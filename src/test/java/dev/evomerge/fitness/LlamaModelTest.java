@@ -1,0 +1,73 @@
+package dev.evomerge.fitness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.evomerge.merge.Candidate;
+import dev.evomerge.merge.LayerProgram;
+import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.tensor.SafetensorsCheckpoint;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The forward pass against golden logits from an independent PyTorch implementation
+ * (fitness/reference/golden_llama.py): GQA and plain multi-head attention, tied and untied heads, Qwen2's
+ * q/k/v biases, a right-padded batch.
+ */
+class LlamaModelTest {
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-untied-gqa", "llama-tied-mha", "qwen2-gqa-bias"})
+    void logitsMatchPyTorchWithinOneInTenThousand(String name) {
+        try (ModelCheckpoint model = ModelCheckpoint.open(GOLDEN.resolve(name));
+             SafetensorsCheckpoint golden = SafetensorsCheckpoint.open(GOLDEN.resolve(name).resolve("golden.safetensors"));
+             NDManager m = NDManager.newBaseManager()) {
+            Candidate weights = Candidate.load(model, m);
+            NDArray ids = m.create(golden.raw("input_ids").asByteBuffer(), new Shape(golden.info("input_ids").shape()), ai.djl.ndarray.types.DataType.INT64);
+            NDArray mask = m.create(golden.raw("attention_mask").asByteBuffer(), new Shape(golden.info("attention_mask").shape()), ai.djl.ndarray.types.DataType.INT64);
+            float[] expected = golden.readFloats("logits");
+            LlamaModel llama = new LlamaModel(LlamaConfig.of(model.config()));
+            float[] actual = llama.logits(weights.tensors(), ids, mask).toFloatArray();
+            assertEquals(expected.length, actual.length);
+            long[] maskValues = mask.toLongArray();
+            int vocab = llama.config().vocab();
+            double scale = 0;
+            for (float e : expected) {
+                scale = Math.max(scale, Math.abs(e));
+            }
+            for (int i = 0; i < expected.length; i++) {
+                if (maskValues[i / vocab] == 0) {
+                    continue; // logits at padding positions mean nothing
+                }
+                assertEquals(expected[i], actual[i], 1e-4 * Math.max(Math.abs(expected[i]), scale * 1e-2), name + " logit " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-untied-gqa"})
+    void aLayerProgramOfTheModelsOwnLayersIsTheModelAndOtherProgramsDiffer(String name) {
+        try (ModelCheckpoint model = ModelCheckpoint.open(GOLDEN.resolve(name)); NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> w = Candidate.load(model, m).tensors();
+            LlamaModel llama = new LlamaModel(LlamaConfig.of(model.config()));
+            NDArray ids = m.create(new long[] {3, 1, 4, 1, 5, 9}).reshape(1, 6);
+            NDArray mask = m.ones(new Shape(1, 6), ai.djl.ndarray.types.DataType.INT64);
+            float[] plain = llama.logits(w, ids, mask).toFloatArray();
+            float[] identity = llama.logits(List.of(w, w), LayerProgram.identity(0, 3), ids, mask).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(plain, identity);
+            List<LayerProgram.Step> steps = new ArrayList<>(LayerProgram.identity(1, 3).steps());
+            steps.add(1, new LayerProgram.Step(0, 1, 0.5));
+            float[] routed = llama.logits(List.of(w, w), new LayerProgram(steps), ids, mask).toFloatArray();
+            assertTrue(!java.util.Arrays.equals(plain, routed), "a repeated, scaled layer changes the output");
+        }
+    }
+}
