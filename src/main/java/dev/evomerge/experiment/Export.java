@@ -78,7 +78,7 @@ public final class Export {
             double[] values = new double[spec.objectives().size()];
             for (int i = 0; i < values.length; i++) {
                 var objective = spec.objectives().get(i);
-                try (Task task = TaskSpec.read(spec.tasks().get(objective.task())).open(objective.task(), d)) {
+                try (Task task = TaskSpec.read(spec.tasks().get(objective.task())).open(objective.task(), d, spec.base())) {
                     values[i] = java.util.Arrays.stream(task.score(candidate, scope)).average().orElse(Double.NaN);
                 }
             }

@@ -51,11 +51,11 @@ final class MergeProblem implements Problem {
             for (Path m : spec.models()) {
                 opened.putIfAbsent(m.toString(), spec.open(m));
             }
-            MlpClassifier mlp = MlpClassifier.fromConfig(opened.get(spec.base().toString()).config());
             for (var t : spec.tasks().entrySet()) {
-                Task task = TaskSpec.read(t.getValue()).open(t.getKey(), device);
+                Task task = TaskSpec.read(t.getValue()).open(t.getKey(), device, spec.base());
                 tasks.put(t.getKey(), task);
                 if (task instanceof ClassificationTask c) {
+                    MlpClassifier mlp = MlpClassifier.fromConfig(opened.get(spec.base().toString()).config());
                     for (int label : c.data().labels()) {
                         if (label < 0 || label >= mlp.classes()) {
                             throw new EvomergeException(t.getValue() + ": label " + label + " is outside the model's " + mlp.classes() + " classes");

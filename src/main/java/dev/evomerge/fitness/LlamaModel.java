@@ -70,6 +70,39 @@ public final class LlamaModel {
         return h.matMul(head.transpose());
     }
 
+    /**
+     * For each sequence, log p(token_i | tokens before it) for i = 1 … n−1, from one right-padded batch. In
+     * double precision on the way out; the forward pass itself runs in f32.
+     */
+    public List<double[]> tokenLogProbabilities(List<Map<String, NDArray>> models, LayerProgram program, List<int[]> sequences,
+                                                NDManager scope) {
+        int batch = sequences.size();
+        int tokens = sequences.stream().mapToInt(s -> s.length).max().orElse(0);
+        long[] ids = new long[batch * tokens];
+        long[] mask = new long[batch * tokens];
+        for (int b = 0; b < batch; b++) {
+            int[] s = sequences.get(b);
+            for (int t = 0; t < s.length; t++) {
+                ids[b * tokens + t] = s[t];
+                mask[b * tokens + t] = 1;
+            }
+        }
+        NDArray idArray = scope.create(ids, new Shape(batch, tokens));
+        NDArray logp = logits(models, program, idArray, scope.create(mask, new Shape(batch, tokens))).logSoftmax(-1);
+        // the log-probability of the next token at each position: gather along the vocabulary
+        NDArray next = idArray.get(new NDIndex(":, 1:")).expandDims(-1);
+        float[] picked = logp.get(new NDIndex(":, :-1, :")).gather(next, 2).toFloatArray();
+        List<double[]> out = new java.util.ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            double[] row = new double[sequences.get(b).length - 1];
+            for (int t = 0; t < row.length; t++) {
+                row[t] = picked[b * (tokens - 1) + t];
+            }
+            out.add(row);
+        }
+        return out;
+    }
+
     private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed) {
         String p = "model.layers." + layer + ".";
         long batch = h.getShape().get(0);

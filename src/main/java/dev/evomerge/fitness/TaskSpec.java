@@ -19,19 +19,24 @@ import java.util.Set;
 /**
  * A task definition (a YAML file under {@code fitness/tasks/}):
  * <pre>
- * kind: classification
+ * kind: classification      # or multiple_choice, perplexity (Llama-family models, JSONL data only)
  * dataset: digits        # a built-in data set (fetched and checked), or:
  * data: my-data.jsonl    # one {"inputs": [...], "label": k} per line, relative to this file
  * split: test            # train, test (the seeded 80/20 split) or all
  * split_seed: 0
  * labels: [0, 1, 2, 3, 4]   # keep only these classes
  * subsample: 200            # a seeded sample of the rows (after the split and the label filter)
+ * normalize: true           # multiple_choice: divide each choice's log-likelihood by its token count
+ * batch_size: 16            # text tasks: sequences per forward pass
  * </pre>
+ * JSONL lines: classification {"inputs": [...], "label": k}; multiple_choice {"prompt": "...",
+ * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}.
  */
 public record TaskSpec(String kind, String dataset, Path data, String split, long splitSeed, Set<Integer> labels,
-                       Integer subsample, long subsampleSeed) {
-    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "split_seed", "labels", "subsample", "subsample_seed");
-    private static final List<String> KINDS = List.of("classification");
+                       Integer subsample, long subsampleSeed, boolean normalize, int batchSize) {
+    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "split_seed", "labels", "subsample",
+            "subsample_seed", "normalize", "batch_size");
+    private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity");
 
     public static TaskSpec read(Path file) {
         JsonNode root;
@@ -65,6 +70,9 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         if ((dataset == null) == (data == null)) {
             throw new EvomergeException("give exactly one of dataset (built in: digits) or data (a JSONL file)");
         }
+        if (!kind.equals("classification") && data == null) {
+            throw new EvomergeException(kind + " tasks read their data from a JSONL file (data: …)");
+        }
         if (dataset != null && !dataset.equals("digits")) {
             throw new EvomergeException("dataset: unknown built-in data set '" + dataset + "'" + DidYouMean.suggest(dataset, List.of("digits")));
         }
@@ -87,7 +95,7 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
             throw new EvomergeException("subsample must be at least 1");
         }
         return new TaskSpec(kind, dataset, data, split, root.path("split_seed").asLong(0), labels, subsample,
-                root.path("subsample_seed").asLong(0));
+                root.path("subsample_seed").asLong(0), root.path("normalize").asBoolean(true), Math.max(1, root.path("batch_size").asInt(16)));
     }
 
     /** The task's rows: loaded, split, filtered and sub-sampled as the spec says. */
@@ -110,8 +118,81 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         return chosen;
     }
 
-    public Task open(String name, Device device) {
-        return new ClassificationTask(name, rows(), device);
+    /** Opens the task on {@code device}; text tasks tokenize with {@code modelDir}'s tokenizer.json. */
+    public Task open(String name, Device device, Path modelDir) {
+        if (kind.equals("classification")) {
+            return new ClassificationTask(name, rows(), device);
+        }
+        try (Tokenizer tokenizer = Tokenizer.of(modelDir)) {
+            return new LanguageTask(name, kind.equals("multiple_choice"), normalize, readText(tokenizer), batchSize);
+        }
+    }
+
+    /** The JSONL of a text task, tokenized, split and sub-sampled as the spec says. */
+    private List<LanguageTask.Item> readText(Tokenizer tokenizer) {
+        ObjectMapper json = new ObjectMapper();
+        List<LanguageTask.Item> items = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(data, StandardCharsets.UTF_8)) {
+            int number = 0;
+            for (String line; (line = reader.readLine()) != null; ) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String where = data + ":" + number + ": ";
+                JsonNode node;
+                try {
+                    node = json.readTree(line);
+                } catch (IOException e) {
+                    throw new EvomergeException(where + "not valid JSON");
+                }
+                if (kind.equals("perplexity")) {
+                    if (!node.path("text").isTextual()) {
+                        throw new EvomergeException(where + "missing field 'text'");
+                    }
+                    items.add(LanguageTask.text(tokenizer.encode(node.get("text").asText()), where));
+                    continue;
+                }
+                if (!node.path("prompt").isTextual()) {
+                    throw new EvomergeException(where + "missing field 'prompt'");
+                }
+                if (!node.path("choices").isArray() || node.get("choices").isEmpty()) {
+                    throw new EvomergeException(where + "missing or empty 'choices'");
+                }
+                if (!node.path("answer").isIntegralNumber() || node.get("answer").asInt() < 0 || node.get("answer").asInt() >= node.get("choices").size()) {
+                    throw new EvomergeException(where + "'answer' must be the index of one of the " + node.get("choices").size() + " choices");
+                }
+                List<int[]> choices = new ArrayList<>();
+                for (JsonNode c : node.get("choices")) {
+                    choices.add(tokenizer.encode(c.asText()));
+                }
+                items.add(LanguageTask.question(tokenizer.encode(node.get("prompt").asText()), choices, node.get("answer").asInt(), where));
+            }
+        } catch (IOException e) {
+            throw new EvomergeException(data + ": cannot read: " + e.getMessage(), e);
+        }
+        if (items.isEmpty()) {
+            throw new EvomergeException(data + ": no datapoints");
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(splitSeed));
+        int cut = (int) Math.round(0.8 * items.size());
+        List<Integer> chosen = switch (split) {
+            case "train" -> order.subList(0, cut);
+            case "test" -> order.subList(cut, order.size());
+            default -> java.util.stream.IntStream.range(0, items.size()).boxed().toList();
+        };
+        if (subsample != null && subsample < chosen.size()) {
+            List<Integer> sample = new ArrayList<>(chosen);
+            java.util.Collections.shuffle(sample, new java.util.Random(subsampleSeed));
+            chosen = sample.subList(0, subsample).stream().sorted().toList();
+        }
+        List<LanguageTask.Item> out = new ArrayList<>();
+        chosen.forEach(i -> out.add(items.get(i)));
+        return out;
     }
 
     static LabelledData readJsonl(Path file) {
