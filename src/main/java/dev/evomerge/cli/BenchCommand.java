@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 BenchIoCommand.class,
                 BenchMergeCommand.class,
                 BenchSearchCommand.class,
+                BenchEvalCommand.class,
         })
 public final class BenchCommand {
 }

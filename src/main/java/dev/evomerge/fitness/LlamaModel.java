@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.merge.LayerProgram;
 import java.util.List;
@@ -45,7 +46,8 @@ public final class LlamaModel {
         long batch = ids.getShape().get(0);
         long tokens = ids.getShape().get(1);
         NDManager m = ids.getManager();
-        NDArray h = tensor(first, "model.embed_tokens.weight").get(new NDIndex("{}", ids.flatten())).reshape(batch, tokens, config.hidden());
+        // gathered into the ids' scope: the embedding table's own manager outlives this call
+        NDArray h = tensor(first, "model.embed_tokens.weight").get(m, new NDIndex("{}", ids.flatten())).reshape(batch, tokens, config.hidden());
         NDArray[] rope = rope(m, tokens);
         // attention may look at earlier tokens that are not padding: [batch, 1, tokens, tokens]
         float[] lower = new float[(int) (tokens * tokens)];
@@ -67,7 +69,7 @@ public final class LlamaModel {
         }
         h = rmsNorm(h, tensor(first, "model.norm.weight"));
         NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
-        return h.matMul(head.transpose());
+        return linear(h, head);
     }
 
     /**
@@ -124,16 +126,24 @@ public final class LlamaModel {
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d));
         scores = NDArrays.where(allowed.broadcast(scores.getShape()), scores, scores.getManager().full(new Shape(), Float.NEGATIVE_INFINITY));
         NDArray attention = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, config.hidden());
-        h = h.add(attention.matMul(tensor(w, p + "self_attn.o_proj.weight").transpose()));
+        h = h.add(linear(attention, tensor(w, p + "self_attn.o_proj.weight")));
         x = rmsNorm(h, tensor(w, p + "post_attention_layernorm.weight"));
-        NDArray gate = Activation.swish(x.matMul(tensor(w, p + "mlp.gate_proj.weight").transpose()), 1f);
-        NDArray up = x.matMul(tensor(w, p + "mlp.up_proj.weight").transpose());
-        return h.add(gate.mul(up).matMul(tensor(w, p + "mlp.down_proj.weight").transpose()));
+        NDArray gate = Activation.swish(linear(x, tensor(w, p + "mlp.gate_proj.weight")), 1f);
+        NDArray up = linear(x, tensor(w, p + "mlp.up_proj.weight"));
+        return h.add(linear(gate.mul(up), tensor(w, p + "mlp.down_proj.weight")));
     }
 
     private NDArray project(Map<String, NDArray> w, NDArray x, String name) {
-        NDArray y = x.matMul(tensor(w, name + ".weight").transpose());
-        return config.qkvBias() ? y.add(tensor(w, name + ".bias")) : y;
+        return config.qkvBias() ? Linear.linear(x, tensor(w, name + ".weight"), tensor(w, name + ".bias")).singletonOrThrow()
+                : linear(x, tensor(w, name + ".weight"));
+    }
+
+    /**
+     * x · Wᵀ through torch's linear: the weight is used as stored (no transposed view, which would be made
+     * in the weights' long-lived manager), and the result joins the input's scope.
+     */
+    private static NDArray linear(NDArray x, NDArray weight) {
+        return Linear.linear(x, weight).singletonOrThrow();
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {

@@ -68,6 +68,14 @@ class LlamaModelTest {
             steps.add(1, new LayerProgram.Step(0, 1, 0.5));
             float[] routed = llama.logits(List.of(w, w), new LayerProgram(steps), ids, mask).toFloatArray();
             assertTrue(!java.util.Arrays.equals(plain, routed), "a repeated, scaled layer changes the output");
+            // a forward pass in its own scope leaves nothing on the weights' manager
+            int before = ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size();
+            try (NDManager scope = m.newSubManager()) {
+                NDArray scopedIds = scope.create(new long[] {3, 1, 4, 1, 5, 9}).reshape(1, 6);
+                llama.tokenLogProbabilities(List.of(w), LayerProgram.identity(0, 3), List.of(new int[] {3, 1, 4, 1, 5, 9}), scope);
+                llama.logits(w, scopedIds, scope.ones(new Shape(1, 6), ai.djl.ndarray.types.DataType.INT64));
+            }
+            assertEquals(before, ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size());
         }
     }
 }
