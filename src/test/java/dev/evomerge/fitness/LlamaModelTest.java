@@ -78,4 +78,47 @@ class LlamaModelTest {
             assertEquals(before, ((ai.djl.ndarray.BaseNDManager) m).getManagedArrays().size());
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void anExportedLayerProgramHasTheProgramsLogitsWithNoCustomCode(@org.junit.jupiter.api.io.TempDir Path dir) {
+        try (ModelCheckpoint a = ModelCheckpoint.open(GOLDEN.resolve("llama-untied-gqa"));
+             ModelCheckpoint b = ModelCheckpoint.open(GOLDEN.resolve("llama-untied-gqa"));
+             NDManager m = NDManager.newBaseManager()) {
+            // model 1: model 0 with every layer's MLP output doubled, so routing between them matters
+            Map<String, NDArray> wa = Candidate.load(a, m).tensors();
+            Map<String, NDArray> wb = new java.util.HashMap<>(Candidate.load(b, m).tensors());
+            for (int l = 0; l < 3; l++) {
+                String down = "model.layers." + l + ".mlp.down_proj.weight";
+                wb.put(down, wb.get(down).mul(2));
+            }
+            Path bDir = dir.resolve("b");
+            try (var writer = dev.evomerge.model.CheckpointWriter.create(bDir)) {
+                try (var w = writer.weights(b.weights().tensors(), Long.MAX_VALUE, Map.of())) {
+                    for (var t : b.weights().tensors()) {
+                        w.write(t.name(), wb.get(t.name()).toFloatArray());
+                    }
+                    w.commit();
+                }
+                writer.copyFile(GOLDEN.resolve("llama-untied-gqa/config.json"));
+                writer.commit();
+            }
+            LayerProgram program = new LayerProgram(List.of(new LayerProgram.Step(0, 0, 1.0), new LayerProgram.Step(1, 1, 1.7),
+                    new LayerProgram.Step(0, 1, 0.6), new LayerProgram.Step(1, 2, 1.3), new LayerProgram.Step(0, 2, 0.9)));
+            LlamaModel llama = new LlamaModel(LlamaConfig.of(a.config()));
+            NDArray ids = m.create(new long[] {3, 1, 4, 1, 5, 9, 2, 6}).reshape(1, 8);
+            NDArray mask = m.ones(new Shape(1, 8), ai.djl.ndarray.types.DataType.INT64);
+            try (ModelCheckpoint bReloaded = ModelCheckpoint.open(bDir)) {
+                float[] routed = llama.logits(List.of(wa, Candidate.load(bReloaded, m).tensors()), program, ids, mask).toFloatArray();
+                Path exported = LayerProgramExport.write(List.of(a, bReloaded), program, dir.resolve("exported"), false);
+                try (ModelCheckpoint e = ModelCheckpoint.open(exported)) {
+                    assertEquals(5, e.config().get("num_hidden_layers").asInt());
+                    LlamaModel plain = new LlamaModel(LlamaConfig.of(e.config()));
+                    float[] logits = plain.logits(Candidate.load(e, m).tensors(), ids, mask).toFloatArray();
+                    for (int i = 0; i < routed.length; i++) {
+                        assertEquals(routed[i], logits[i], 1e-4 * Math.max(1, Math.abs(routed[i])), "logit " + i);
+                    }
+                }
+            }
+        }
+    }
 }
