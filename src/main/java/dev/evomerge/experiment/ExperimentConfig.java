@@ -124,8 +124,8 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
     public ExperimentConfig withSeed(long newSeed) {
         ObjectNode t = tree.deepCopy();
         t.put("seed", newSeed);
-        ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.base(), m.models(), m.method(), m.groups(),
-                m.search(), m.fixed(), m.tasks(), m.objectives(), newSeed, m.layerPattern()) : problem;
+        ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.space(), m.base(), m.models(), m.method(), m.groups(),
+                m.search(), m.fixed(), m.repeats(), m.scales(), m.tasks(), m.objectives(), newSeed, m.layerPattern()) : problem;
         return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, t);
     }
 

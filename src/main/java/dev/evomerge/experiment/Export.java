@@ -6,7 +6,10 @@ import dev.evomerge.fitness.Task;
 import dev.evomerge.fitness.TaskSpec;
 import dev.evomerge.merge.Candidate;
 import dev.evomerge.merge.MergeEngine;
-import dev.evomerge.merge.MergeRecipe;
+import dev.evomerge.fitness.LayerProgramExport;
+import dev.evomerge.genome.Blueprint;
+import java.util.ArrayList;
+import java.util.List;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.ComputeDevice;
 import java.io.IOException;
@@ -38,18 +41,20 @@ public final class Export {
             throw new EvomergeException(results.runDir() + ": this run optimized a benchmark function; there is no model to export");
         }
         LoggedEvaluation chosen = results.pick(pick);
-        MergeRecipe recipe = MergeRecipe.parse(chosen.evaluation().description(), results.runDir() + " evaluation " + chosen.number());
+        // decoding is pure: the genome gives back exactly the blueprint that was evaluated
+        Blueprint blueprint = spec.genomeSpace().decode(chosen.genome());
         if (Files.exists(out) && !overwrite) {
             throw new EvomergeException(out + " already exists; choose another --out or pass --overwrite");
         }
         Path staging = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".unverified-" + ProcessHandle.current().pid());
         try {
-            MergeEngine.merge(recipe, null, staging, MergeEngine.Options.defaults(), progress,
-                    Map.of("recipe.yaml", recipe.toYaml()), card(results, chosen));
+            writeBlueprint(spec, blueprint, staging, progress, card(results, chosen));
             double[] rescored = rescore(spec, staging, results.config().device());
             double[] archived = chosen.evaluation().objectives();
             for (int i = 0; i < archived.length; i++) {
-                if (Math.abs(rescored[i] - archived[i]) > TOLERANCE) {
+                // folded scales are exact in arithmetic, not in rounding: a routed model matches to 1e-4
+                double tolerance = blueprint.program() == null ? TOLERANCE : 1e-4 * Math.max(1, Math.abs(archived[i]));
+                if (Math.abs(rescored[i] - archived[i]) > tolerance) {
                     throw new EvomergeException("the exported model scores " + rescored[i] + " on " + results.objectives().get(i).name()
                             + " where the search recorded " + archived[i] + " (evaluation " + chosen.number() + "); nothing was exported");
                 }
@@ -70,6 +75,38 @@ public final class Export {
         }
     }
 
+    /**
+     * The blueprint as a checkpoint: a recipe through the merge engine; a layer program folded into a plain
+     * Llama checkpoint (over the sources, or over the recipe's merge and the sources).
+     */
+    private static void writeBlueprint(MergeProblemSpec spec, Blueprint blueprint, Path staging, MergeEngine.Progress progress, String card)
+            throws IOException {
+        if (blueprint.program() == null) {
+            MergeEngine.merge(blueprint.recipe(), null, staging, MergeEngine.Options.defaults(), progress,
+                    Map.of("recipe.yaml", blueprint.recipe().toYaml()), card);
+            return;
+        }
+        List<ModelCheckpoint> models = new ArrayList<>();
+        Path merged = staging.resolveSibling(staging.getFileName() + "-merge");
+        try {
+            if (blueprint.recipe() != null) {
+                MergeEngine.merge(blueprint.recipe(), null, merged, MergeEngine.Options.defaults(), progress, Map.of(), "");
+                models.add(spec.open(merged));
+            }
+            for (Path m : spec.models()) {
+                models.add(spec.open(m));
+            }
+            LayerProgramExport.write(models, blueprint.program(), staging, false);
+            Files.writeString(staging.resolve("blueprint.yaml"), blueprint.toYaml());
+            Files.writeString(staging.resolve("README.md"), "# Routed model\n\nA layer program over the sources"
+                    + (blueprint.recipe() != null ? " and their merge" : "") + ", written by evomerge with the hidden-state scales folded "
+                    + "into the weights (a standard checkpoint).\n\n```yaml\n" + blueprint.toYaml() + "```\n" + card);
+        } finally {
+            models.forEach(ModelCheckpoint::close);
+            deleteTree(merged);
+        }
+    }
+
     /** The objectives of the checkpoint at {@code dir}, evaluated as the search evaluates candidates. */
     static double[] rescore(MergeProblemSpec spec, Path dir, String device) {
         var d = ComputeDevice.of(device).resolve();
@@ -78,7 +115,7 @@ public final class Export {
             double[] values = new double[spec.objectives().size()];
             for (int i = 0; i < values.length; i++) {
                 var objective = spec.objectives().get(i);
-                try (Task task = TaskSpec.read(spec.tasks().get(objective.task())).open(objective.task(), d, spec.base())) {
+                try (Task task = TaskSpec.read(spec.tasks().get(objective.task())).open(objective.task(), d, spec.reference())) {
                     values[i] = java.util.Arrays.stream(task.score(candidate, scope)).average().orElse(Double.NaN);
                 }
             }

@@ -1,17 +1,18 @@
 package dev.evomerge.experiment;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.fitness.ClassificationTask;
 import dev.evomerge.fitness.MlpClassifier;
 import dev.evomerge.fitness.Task;
 import dev.evomerge.fitness.TaskSpec;
+import dev.evomerge.genome.Blueprint;
 import dev.evomerge.genome.Bounds;
 import dev.evomerge.genome.Genome;
-import dev.evomerge.genome.ParameterSpace;
+import dev.evomerge.genome.GenomeSpace;
 import dev.evomerge.merge.Candidate;
-import dev.evomerge.merge.MergeRecipe;
 import dev.evomerge.merge.MergeSources;
 import dev.evomerge.model.ModelCheckpoint;
 import java.nio.file.Path;
@@ -21,41 +22,55 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A merge search's evaluation: decode the genome to a recipe, materialize the candidate in memory from the
- * resident task vectors, score it on every task, aggregate the objectives. Each candidate lives in its own
- * scope, closed as soon as it is scored, so memory does not grow over a run.
+ * A merge search's evaluation: decode the genome to a blueprint; materialize its merge in memory from the
+ * resident task vectors (parameter space), route a hidden state through it and the sources (data-flow
+ * space), or both; score the candidate on every task; aggregate the objectives. Each candidate lives in its
+ * own scope, closed as soon as it is scored, so memory does not grow over a run.
  */
 final class MergeProblem implements Problem {
     private final MergeProblemSpec spec;
-    private final ParameterSpace space;
+    private final GenomeSpace space;
     private final MergeSources sources;
+    private final List<Map<String, NDArray>> routed;
+    private final ModelCheckpoint reference;
+    private final List<ModelCheckpoint> opened;
+    private final NDManager resident;
     private final Map<String, Task> tasks;
     private final List<Objective> objectives;
     private final NDManager candidates;
 
-    private MergeProblem(MergeProblemSpec spec, ParameterSpace space, MergeSources sources, Map<String, Task> tasks, Device device) {
+    private MergeProblem(MergeProblemSpec spec, GenomeSpace space, MergeSources sources, List<Map<String, NDArray>> routed,
+                         ModelCheckpoint reference, List<ModelCheckpoint> opened, NDManager resident, Map<String, Task> tasks, Device device) {
+        this.opened = List.copyOf(opened);
         this.spec = spec;
         this.space = space;
         this.sources = sources;
+        this.routed = routed;
+        this.reference = reference;
+        this.resident = resident;
         this.tasks = tasks;
         this.objectives = spec.objectives().stream().map(o -> new Objective(o.name(), o.maximize())).toList();
         this.candidates = NDManager.newBaseManager(device);
     }
 
     static MergeProblem open(MergeProblemSpec spec, Device device) {
-        ParameterSpace space = spec.space();
+        GenomeSpace space = spec.genomeSpace();
         Map<String, ModelCheckpoint> opened = new LinkedHashMap<>();
         Map<String, Task> tasks = new LinkedHashMap<>();
+        NDManager resident = NDManager.newBaseManager(device);
         try {
-            opened.put(spec.base().toString(), spec.open(spec.base()));
+            if (spec.base() != null) {
+                opened.put(spec.base().toString(), spec.open(spec.base()));
+            }
             for (Path m : spec.models()) {
                 opened.putIfAbsent(m.toString(), spec.open(m));
             }
+            ModelCheckpoint reference = opened.get(spec.reference().toString());
             for (var t : spec.tasks().entrySet()) {
-                Task task = TaskSpec.read(t.getValue()).open(t.getKey(), device, spec.base());
+                Task task = TaskSpec.read(t.getValue()).open(t.getKey(), device, spec.reference());
                 tasks.put(t.getKey(), task);
                 if (task instanceof ClassificationTask c) {
-                    MlpClassifier mlp = MlpClassifier.fromConfig(opened.get(spec.base().toString()).config());
+                    MlpClassifier mlp = MlpClassifier.fromConfig(reference.config());
                     for (int label : c.data().labels()) {
                         if (label < 0 || label >= mlp.classes()) {
                             throw new EvomergeException(t.getValue() + ": label " + label + " is outside the model's " + mlp.classes() + " classes");
@@ -63,11 +78,20 @@ final class MergeProblem implements Problem {
                     }
                 }
             }
-            MergeSources sources = MergeSources.load(opened, spec.base().toString(), device);
-            return new MergeProblem(spec, space, sources, tasks, device);
+            // routing reads every source whole; merging reads the base and task vectors
+            List<Map<String, NDArray>> routed = new ArrayList<>();
+            if (!spec.space().equals("ps")) {
+                for (Path m : spec.models()) {
+                    routed.add(Candidate.load(opened.get(m.toString()), resident).tensors());
+                }
+            }
+            resident.cap();
+            MergeSources sources = spec.space().equals("dfs") ? null : MergeSources.load(opened, spec.base().toString(), device);
+            return new MergeProblem(spec, space, sources, routed, reference, new ArrayList<>(opened.values()), resident, tasks, device);
         } catch (RuntimeException e) {
             tasks.values().forEach(Task::close);
             opened.values().forEach(ModelCheckpoint::close);
+            resident.close();
             throw e;
         }
     }
@@ -86,50 +110,72 @@ final class MergeProblem implements Problem {
     public List<Evaluation> evaluate(List<Genome> genomes) {
         List<Evaluation> out = new ArrayList<>(genomes.size());
         for (Genome genome : genomes) {
-            MergeRecipe recipe = space.recipe(genome);
+            Blueprint blueprint = space.decode(genome);
             try (NDManager scope = candidates.newSubManager()) {
-                out.add(score(sources.materialize(recipe, scope), scope, recipe));
+                out.add(score(candidate(blueprint, scope), scope, blueprint.toYaml()));
             }
         }
         return out;
     }
 
-    /** Each source alone (the base too), and the untuned merge: every searched parameter mid-range. */
+    /** The blueprint built: merged in {@code scope}, routed through the resident sources. */
+    private Candidate candidate(Blueprint blueprint, NDManager scope) {
+        if (blueprint.program() == null) {
+            return sources.materialize(blueprint.recipe(), scope);
+        }
+        if (blueprint.recipe() == null) {
+            // data-flow alone: model 0 of the program is the first source
+            Candidate first = new Candidate(routed.getFirst(), reference.config(), reference.architecture());
+            return first.routed(routed.subList(1, routed.size()), blueprint.program());
+        }
+        return sources.materialize(blueprint.recipe(), scope).routed(routed, blueprint.program());
+    }
+
+    /** Each source alone (the base too), and for merges the untuned merge: every searched value mid-range. */
     @Override
     public List<Reference> references() {
         List<Reference> out = new ArrayList<>();
-        List<Path> sources = new ArrayList<>();
-        sources.add(spec.base());
-        sources.addAll(spec.models());
-        for (Path source : sources) {
+        List<Path> all = new ArrayList<>();
+        if (spec.base() != null) {
+            all.add(spec.base());
+        }
+        all.addAll(spec.models());
+        for (Path source : all) {
             try (ModelCheckpoint checkpoint = spec.open(source); NDManager scope = candidates.newSubManager()) {
                 out.add(new Reference(source.getFileName().toString() + (source.equals(spec.base()) ? " (base)" : ""),
                         score(Candidate.load(checkpoint, scope), scope, null)));
             }
         }
-        Bounds b = space.bounds();
-        double[] middle = new double[b.dimension()];
-        for (int i = 0; i < middle.length; i++) {
-            middle[i] = (b.lower(i) + b.upper(i)) / 2;
+        if (spec.space().equals("ps")) {
+            Bounds b = space.bounds();
+            double[] middle = new double[b.dimension()];
+            for (int i = 0; i < middle.length; i++) {
+                middle[i] = (b.lower(i) + b.upper(i)) / 2;
+            }
+            out.add(new Reference("untuned " + spec.method(), evaluate(List.of(Genome.of(middle))).getFirst()));
         }
-        out.add(new Reference("untuned " + spec.method(), evaluate(List.of(Genome.of(middle))).getFirst()));
         return out;
     }
 
-    private Evaluation score(Candidate candidate, NDManager scope, MergeRecipe recipe) {
+    private Evaluation score(Candidate candidate, NDManager scope, String description) {
         Map<String, double[]> scores = new LinkedHashMap<>();
         tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope)));
         double[] values = new double[spec.objectives().size()];
         for (int i = 0; i < values.length; i++) {
             values[i] = java.util.Arrays.stream(scores.get(spec.objectives().get(i).task())).average().orElse(Double.NaN);
         }
-        return new Evaluation(values, scores, recipe == null ? null : recipe.toYaml());
+        return new Evaluation(values, scores, description);
     }
 
     @Override
     public void close() {
         candidates.close();
         tasks.values().forEach(Task::close);
-        sources.close();
+        resident.close();
+        if (sources != null) {
+            sources.close(); // closes the checkpoints it was given
+        } else {
+            opened.forEach(ModelCheckpoint::close);
+        }
     }
 }

@@ -6,7 +6,11 @@ import dev.evomerge.DidYouMean;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.fitness.TaskSpec;
 import dev.evomerge.genome.Bounds;
+import dev.evomerge.fitness.LlamaConfig;
+import dev.evomerge.genome.GenomeSpace;
+import dev.evomerge.genome.HybridSpace;
 import dev.evomerge.genome.ParameterSpace;
+import dev.evomerge.genome.RoutingSpace;
 import dev.evomerge.merge.ParameterSetting;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.ComputeDevice;
@@ -25,11 +29,14 @@ import java.util.Set;
  *   base: models/init                     # the common ancestor; task vectors are taken against it
  *   models: [models/low, models/high]     # the fine-tunes to merge
  *   genome:
- *     space: ps                           # merge coefficients per model and layer group
- *     method: task_arithmetic             # any merge method
- *     groups: 2                           # layer groups
- *     search: {weight: [0.0, 1.5]}        # searched parameters and their ranges
- *     fixed: {normalize: false}           # parameters held fixed
+ *     space: ps                           # ps: merge coefficients per model and layer group;
+ *                                         # dfs: layer routing (Llama family); ps+dfs: a merge, then routing
+ *     method: task_arithmetic             # ps: any merge method
+ *     groups: 2                           # ps: layer groups
+ *     search: {weight: [0.0, 1.5]}        # ps: searched parameters and their ranges
+ *     fixed: {normalize: false}           # ps: parameters held fixed
+ *     repeats: 2                          # dfs: how often the layers of all models may recur
+ *     scales: [0.5, 2.0]                  # dfs: range of the hidden-state scales
  *   tasks: {low: fitness/tasks/digits-0-4.yaml, high: fitness/tasks/digits-5-9.yaml}
  *   objectives:
  *     - {name: accuracy_low, task: low}   # direction: maximize (default) or minimize; aggregate: mean
@@ -39,11 +46,12 @@ import java.util.Set;
  * Paths are relative to the working directory or, failing that, to the experiment file; they are stored
  * absolute, so a run resumes from anywhere.
  */
-public record MergeProblemSpec(Path base, List<Path> models, String method, int groups, Map<String, double[]> search,
-                               Map<String, ParameterSetting> fixed, Map<String, Path> tasks, List<ObjectiveSpec> objectives,
-                               long seed, String layerPattern) implements ProblemSpec {
+public record MergeProblemSpec(String space, Path base, List<Path> models, String method, int groups, Map<String, double[]> search,
+                               Map<String, ParameterSetting> fixed, int repeats, double[] scales, Map<String, Path> tasks,
+                               List<ObjectiveSpec> objectives, long seed, String layerPattern) implements ProblemSpec {
     static final Set<String> KEYS = Set.of("base", "models", "genome", "tasks", "objectives", "layer_pattern");
-    private static final Set<String> GENOME = Set.of("space", "method", "groups", "search", "fixed");
+    private static final Set<String> GENOME = Set.of("space", "method", "groups", "search", "fixed", "repeats", "scales");
+    private static final List<String> SPACES = List.of("ps", "dfs", "ps+dfs");
     private static final Set<String> OBJECTIVE = Set.of("name", "task", "direction", "aggregate");
 
     /** One objective: the mean of a task's datapoint scores, maximized unless said otherwise. */
@@ -51,6 +59,7 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
     }
 
     public MergeProblemSpec {
+        scales = scales.clone();
         models = List.copyOf(models);
         search = Map.copyOf(search);
         fixed = Map.copyOf(fixed);
@@ -61,8 +70,15 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
     /** Parses {@code node}, resolving paths, and rewrites them absolute in it. */
     static MergeProblemSpec parse(ObjectNode node, Path experimentDir, long seed) {
         ExperimentConfig.known(node, KEYS, "problem.");
-        Path base = path(node.path("base"), "problem.base", experimentDir);
-        node.put("base", base.toString());
+        String space = node.path("genome").path("space").asText("ps");
+        if (!SPACES.contains(space)) {
+            throw new EvomergeException("problem.genome.space: '" + space + "'" + DidYouMean.suggest(space, SPACES));
+        }
+        Path base = null;
+        if (node.has("base") || !space.equals("dfs")) {
+            base = path(node.path("base"), "problem.base", experimentDir);
+            node.put("base", base.toString());
+        }
         if (!node.path("models").isArray() || node.get("models").isEmpty()) {
             throw new EvomergeException("problem.models must list the checkpoints to merge");
         }
@@ -80,19 +96,24 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
             throw new EvomergeException("problem.genome is required (space, method, groups, search)");
         }
         ExperimentConfig.known(genome, GENOME, "problem.genome.");
-        String space = genome.path("space").asText("ps");
-        if (!space.equals("ps")) {
-            throw new EvomergeException("problem.genome.space: '" + space + "' is not available for these models yet; "
-                    + "data-flow (dfs) search needs a transformer forward pass, which is still to come; use ps");
-        }
-        String method = genome.path("method").asText("");
+        boolean merges = !space.equals("dfs");
+        String method = genome.path("method").asText(merges ? "" : "passthrough");
         dev.evomerge.merge.MergeMethod.named(method);
         int groups = genome.path("groups").asInt(1);
+        int repeats = genome.path("repeats").asInt(1);
+        double[] scales = {0.5, 2.0};
+        if (genome.has("scales")) {
+            JsonNode r = genome.get("scales");
+            if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber()) {
+                throw new EvomergeException("problem.genome.scales must be [lower, upper] with lower ≤ 1 ≤ upper");
+            }
+            scales = new double[] {r.get(0).asDouble(), r.get(1).asDouble()};
+        }
         Map<String, double[]> search = new LinkedHashMap<>();
-        if (!genome.path("search").isObject() || genome.get("search").isEmpty()) {
+        if (merges && (!genome.path("search").isObject() || genome.get("search").isEmpty())) {
             throw new EvomergeException("problem.genome.search: give the searched parameters and ranges, e.g. {weight: [0, 1]}");
         }
-        genome.get("search").fields().forEachRemaining(f -> {
+        genome.path("search").fields().forEachRemaining(f -> {
             JsonNode r = f.getValue();
             if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber()) {
                 throw new EvomergeException("problem.genome.search." + f.getKey() + " must be [lower, upper]");
@@ -133,8 +154,9 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
             objectives.add(new ObjectiveSpec(o.path("name").asText(task), task, direction.equals("maximize")));
         }
         String layerPattern = node.hasNonNull("layer_pattern") ? node.get("layer_pattern").asText() : null;
-        MergeProblemSpec spec = new MergeProblemSpec(base, models, method, groups, search, fixed, tasks, objectives, seed, layerPattern);
-        spec.space(); // checks the models and the genome against each other, cheaply (headers only)
+        MergeProblemSpec spec = new MergeProblemSpec(space, base, models, method, groups, search, fixed, repeats, scales, tasks,
+                objectives, seed, layerPattern);
+        spec.genomeSpace(); // checks the models and the genome against each other, cheaply (headers only)
         return spec;
     }
 
@@ -155,12 +177,39 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
         return models.stream().map(Path::toString).toList();
     }
 
-    ParameterSpace space() {
-        try (ModelCheckpoint b = open(base)) {
-            List<String> prefixes = b.architecture().layerPrefixes(b.weights().names());
-            List<ParameterSpace.Range> ranges = new ArrayList<>();
-            search.forEach((name, r) -> ranges.add(new ParameterSpace.Range(name, r[0], r[1])));
-            return new ParameterSpace(method, base.toString(), references(), prefixes, groups, ranges, fixed, seed, layerPattern);
+    /** The checkpoint whose config, layers and tokenizer describe the candidates: the base, else the first model. */
+    Path reference() {
+        return base != null ? base : models.getFirst();
+    }
+
+    /** The genome space the strategy searches. */
+    GenomeSpace genomeSpace() {
+        try (ModelCheckpoint b = open(reference())) {
+            if (!space.equals("ps") && !LlamaConfig.describes(b.config())) {
+                throw new EvomergeException("problem.genome.space: " + space + " routes layers of Llama-family models; "
+                        + reference() + " is model_type '" + b.config().path("model_type").asText() + "'");
+            }
+            int layers = b.architecture().layerCount();
+            ParameterSpace ps = null;
+            if (!space.equals("dfs")) {
+                List<String> prefixes = b.architecture().layerPrefixes(b.weights().names());
+                List<ParameterSpace.Range> ranges = new ArrayList<>();
+                search.forEach((name, r) -> ranges.add(new ParameterSpace.Range(name, r[0], r[1])));
+                ps = new ParameterSpace(method, base.toString(), references(), prefixes, groups, ranges, fixed, seed, layerPattern);
+            }
+            return switch (space) {
+                case "ps" -> ps;
+                case "dfs" -> routing(models.size(), layers);
+                default -> new HybridSpace(ps, routing(1 + models.size(), layers));
+            };
+        }
+    }
+
+    private RoutingSpace routing(int count, int layers) {
+        try {
+            return new RoutingSpace(count, layers, repeats, scales[0], scales[1]);
+        } catch (IllegalArgumentException e) {
+            throw new EvomergeException("problem.genome: " + e.getMessage());
         }
     }
 
@@ -171,7 +220,7 @@ public record MergeProblemSpec(Path base, List<Path> models, String method, int 
 
     @Override
     public Bounds bounds() {
-        return space().bounds();
+        return genomeSpace().bounds();
     }
 
     @Override

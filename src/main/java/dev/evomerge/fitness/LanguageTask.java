@@ -61,10 +61,10 @@ public final class LanguageTask implements Task {
             }
         }
         List<double[]> logp = new ArrayList<>();
-        LayerProgram program = LayerProgram.identity(0, llama.config().layers());
+        LayerProgram program = candidate.program() != null ? candidate.program() : LayerProgram.identity(0, llama.config().layers());
         for (int from = 0; from < sequences.size(); from += batchSize) {
             try (NDManager batch = scope.newSubManager()) {
-                logp.addAll(llama.tokenLogProbabilities(List.of(candidate.tensors()), program,
+                logp.addAll(llama.tokenLogProbabilities(candidate.models(), program,
                         sequences.subList(from, Math.min(sequences.size(), from + batchSize)), batch));
             }
         }

@@ -3,6 +3,7 @@ package dev.evomerge.experiment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.SafetensorsWriter;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A merge search over Llama-family checkpoints scored on text: the golden test model as the base, two
- * fine-tunes made by perturbing it, a perplexity objective and a multiple-choice one.
+ * Searches over Llama-family checkpoints scored on text: the golden test model as the base, two fine-tunes
+ * made by perturbing it, a perplexity objective (minimized) and a multiple-choice one; merged (ps), routed
+ * (dfs) and both (ps+dfs), each exported and scored again from disk.
  */
 class LlamaMergeSearchTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden/llama-untied-gqa");
@@ -27,9 +29,8 @@ class LlamaMergeSearchTest {
     @TempDir
     Path dir;
 
-    private Path model(String name, long seed, double noise) throws IOException {
-        Path out = dir.resolve(name);
-        try (ModelCheckpoint base = ModelCheckpoint.open(GOLDEN); CheckpointWriter writer = CheckpointWriter.create(out)) {
+    private void model(String name, long seed, double noise) throws IOException {
+        try (ModelCheckpoint base = ModelCheckpoint.open(GOLDEN); CheckpointWriter writer = CheckpointWriter.create(dir.resolve(name))) {
             Random random = new Random(seed);
             try (SafetensorsWriter w = writer.weights(base.weights().tensors(), Long.MAX_VALUE, Map.of())) {
                 for (TensorInfo t : base.weights().tensors()) {
@@ -48,55 +49,78 @@ class LlamaMergeSearchTest {
                      "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
                      "model": {"type": "WordLevel", "vocab": {%s}, "unk_token": "w0"}}
                     """.formatted(vocab));
-            return writer.commit();
+            writer.commit();
         }
     }
 
-    @Test
-    void searchesMergeWeightsOfLlamaModelsOnTextTasks() throws IOException {
-        model("base", 0, 0);
-        model("a", 1, 0.02);
-        model("b", 2, 0.02);
-        Random random = new Random(3);
-        StringBuilder texts = new StringBuilder();
-        StringBuilder questions = new StringBuilder();
-        for (int i = 0; i < 6; i++) {
-            texts.append("{\"text\": \"").append(IntStream.range(0, 8).mapToObj(t -> "w" + random.nextInt(97)).collect(Collectors.joining(" "))).append("\"}\n");
-            questions.append("{\"prompt\": \"w").append(random.nextInt(97)).append(" w").append(random.nextInt(97))
-                    .append("\", \"choices\": [\"w").append(random.nextInt(97)).append("\", \"w").append(random.nextInt(97))
-                    .append("\"], \"answer\": ").append(random.nextInt(2)).append("}\n");
+    private ExperimentConfig experiment(String genome) throws IOException {
+        if (!Files.exists(dir.resolve("base"))) {
+            model("base", 0, 0);
+            model("a", 1, 0.02);
+            model("b", 2, 0.02);
+            Random random = new Random(3);
+            StringBuilder texts = new StringBuilder();
+            StringBuilder questions = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                texts.append("{\"text\": \"").append(IntStream.range(0, 8).mapToObj(t -> "w" + random.nextInt(97)).collect(Collectors.joining(" "))).append("\"}\n");
+                questions.append("{\"prompt\": \"w").append(random.nextInt(97)).append(" w").append(random.nextInt(97))
+                        .append("\", \"choices\": [\"w").append(random.nextInt(97)).append("\", \"w").append(random.nextInt(97))
+                        .append("\"], \"answer\": ").append(random.nextInt(2)).append("}\n");
+            }
+            Files.writeString(dir.resolve("texts.jsonl"), texts);
+            Files.writeString(dir.resolve("questions.jsonl"), questions);
+            Files.writeString(dir.resolve("ppl.yaml"), "kind: perplexity\ndata: texts.jsonl\n");
+            Files.writeString(dir.resolve("mc.yaml"), "kind: multiple_choice\ndata: questions.jsonl\n");
         }
-        Files.writeString(dir.resolve("texts.jsonl"), texts);
-        Files.writeString(dir.resolve("questions.jsonl"), questions);
-        Files.writeString(dir.resolve("ppl.yaml"), "kind: perplexity\ndata: texts.jsonl\n");
-        Files.writeString(dir.resolve("mc.yaml"), "kind: multiple_choice\ndata: questions.jsonl\n");
         Files.writeString(dir.resolve("experiment.yaml"), """
-                name: llama-ties
+                name: llama
                 seed: 5
                 problem:
                   base: base
                   models: [a, b]
-                  genome: {space: ps, method: ties, groups: 3, search: {weight: [0.0, 1.0], density: [0.2, 1.0]}}
+                  genome: %s
                   tasks: {ppl: ppl.yaml, mc: mc.yaml}
                   objectives: [{name: loss, task: ppl, direction: minimize}, {name: accuracy, task: mc}]
                 strategy: {name: nsga2, population: 6}
                 budget: {generations: 2}
-                """);
-        ExperimentConfig config = ExperimentConfig.read(dir.resolve("experiment.yaml"));
-        Runner.Summary s;
-        try (Runner runner = Runner.start(config, dir.resolve("run"))) {
-            s = runner.run(false);
+                """.formatted(genome));
+        return ExperimentConfig.read(dir.resolve("experiment.yaml"));
+    }
+
+    private RunResults run(ExperimentConfig config, String name) {
+        try (Runner runner = Runner.start(config, dir.resolve(name))) {
+            assertEquals(2, runner.run(false).generations());
         }
-        assertEquals(2, s.generations());
-        assertTrue(s.frontSize() >= 1);
-        RunResults results = RunResults.read(dir.resolve("run"));
+        return RunResults.read(dir.resolve(name));
+    }
+
+    @Test
+    void searchesMergeWeightsOfLlamaModelsOnTextTasks() throws IOException {
+        RunResults results = run(experiment("{space: ps, method: ties, groups: 3, search: {weight: [0.0, 1.0], density: [0.2, 1.0]}}"), "ps");
         // 3 layers in 3 groups, 2 models, 2 parameters
         assertEquals(12, results.front().getFirst().genome().size());
-        double loss = results.front().getFirst().evaluation().objectives()[0];
+        double loss = results.pick("best:loss").evaluation().objectives()[0];
         assertTrue(loss > 0 && loss < 10, "a loss per token over a 97-word vocabulary: " + loss);
-        // the chosen merge exports and scores the same from disk
-        Export.Result exported = Export.write(results, "best:loss", dir.resolve("merged"), false, dev.evomerge.merge.MergeEngine.Progress.NONE);
+        Export.Result exported = Export.write(results, "best:loss", dir.resolve("merged"), false, MergeEngine.Progress.NONE);
         assertEquals(loss, exported.rescored()[0], 1e-6);
         assertTrue(Files.exists(dir.resolve("merged/tokenizer.json")), "the base's tokenizer is carried along");
+    }
+
+    @Test
+    void routesLayersThroughTheSourcesAndExportsTheRoutingAsAPlainCheckpoint() throws IOException {
+        String[] genomes = {"{space: dfs, repeats: 2, scales: [0.5, 2.0]}",
+                "{space: ps+dfs, method: task_arithmetic, groups: 1, search: {weight: [0.0, 1.0]}}"};
+        for (int g = 0; g < genomes.length; g++) {
+            RunResults results = run(experiment(genomes[g]), "routed-run-" + g);
+            LoggedEvaluation best = results.pick("best:loss");
+            assertTrue(best.evaluation().description().contains("layer_program:"), best.evaluation().description());
+            Path out = dir.resolve("routed-" + g);
+            Export.Result exported = Export.write(results, "best:loss", out, false, MergeEngine.Progress.NONE);
+            assertEquals(best.evaluation().objectives()[0], exported.rescored()[0], 1e-4);
+            try (ModelCheckpoint routed = ModelCheckpoint.open(out)) {
+                assertTrue(routed.config().get("num_hidden_layers").asInt() >= 2, "a standard config with the program's length");
+                assertTrue(Files.exists(out.resolve("blueprint.yaml")));
+            }
+        }
     }
 }
