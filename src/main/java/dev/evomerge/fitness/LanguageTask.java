@@ -14,13 +14,20 @@ import java.util.List;
  *       highest log-likelihood given the prompt (divided by its token count when {@code normalize}) is the
  *       answer, else 0;</li>
  *   <li>{@code perplexity}: a text; its score is the loss per token, the mean negative log-likelihood of
- *       each token after the first (lower is better: make it an objective to minimize).</li>
+ *       each token after the first (lower is better: make it an objective to minimize);</li>
+ *   <li>{@code generate}: a prompt and an expected answer; greedy decoding (with a key/value cache) until
+ *       the stop string or {@code max_tokens}, the answer read from the text by the {@code extract} regex
+ *       (its first group, else the whole match), scored 1 on an exact match.</li>
  * </ul>
  * Sequences are scored in right-padded batches of {@code batchSize}.
  */
 public final class LanguageTask implements Task {
-    /** One multiple-choice question or one text: token ids, and for questions the answer. */
-    record Item(int[] prompt, List<int[]> choices, int answer) {
+    /** One question, text or prompt: token ids, and the answer (a choice's index, or the expected text). */
+    record Item(int[] prompt, List<int[]> choices, int answer, String expected) {
+    }
+
+    /** How a generated answer is read and when generation stops. */
+    record Generation(String stop, java.util.regex.Pattern extract, int maxTokens) {
     }
 
     private final String name;
@@ -28,13 +35,18 @@ public final class LanguageTask implements Task {
     private final boolean normalize;
     private final List<Item> items;
     private final int batchSize;
+    private final Generation generation;
+    private final Tokenizer tokenizer;
 
-    LanguageTask(String name, boolean multipleChoice, boolean normalize, List<Item> items, int batchSize) {
+    LanguageTask(String name, boolean multipleChoice, boolean normalize, List<Item> items, int batchSize, Generation generation,
+                 Tokenizer tokenizer) {
         this.name = name;
         this.multipleChoice = multipleChoice;
         this.normalize = normalize;
         this.items = List.copyOf(items);
         this.batchSize = batchSize;
+        this.generation = generation;
+        this.tokenizer = tokenizer;
     }
 
     @Override
@@ -50,6 +62,9 @@ public final class LanguageTask implements Task {
     @Override
     public double[] score(Candidate candidate, NDManager scope) {
         LlamaModel llama = new LlamaModel(LlamaConfig.of(candidate.config()));
+        if (generation != null) {
+            return generate(llama, candidate, scope);
+        }
         List<int[]> sequences = new ArrayList<>();
         for (Item item : items) {
             if (multipleChoice) {
@@ -98,6 +113,35 @@ public final class LanguageTask implements Task {
         return scores;
     }
 
+    private double[] generate(LlamaModel llama, Candidate candidate, NDManager scope) {
+        LayerProgram program = candidate.program() != null ? candidate.program() : LayerProgram.identity(0, llama.config().layers());
+        double[] scores = new double[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            try (NDManager one = scope.newSubManager()) {
+                int[] out = llama.generate(candidate.models(), program, items.get(i).prompt(), generation.maxTokens(),
+                        tokens -> tokenizer.decode(tokens).contains(generation.stop()), one);
+                String text = tokenizer.decode(out);
+                int cut = text.indexOf(generation.stop());
+                if (cut >= 0) {
+                    text = text.substring(0, cut);
+                }
+                scores[i] = items.get(i).expected().equals(extract(text)) ? 1 : 0;
+            }
+        }
+        return scores;
+    }
+
+    private String extract(String text) {
+        if (generation.extract() == null) {
+            return text.strip();
+        }
+        var m = generation.extract().matcher(text);
+        if (!m.find()) {
+            return null;
+        }
+        return (m.groupCount() > 0 ? m.group(1) : m.group()).strip();
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
@@ -113,17 +157,27 @@ public final class LanguageTask implements Task {
                 throw new EvomergeException(where + "a choice encodes to no tokens");
             }
         }
-        return new Item(prompt, List.copyOf(choices), answer);
+        return new Item(prompt, List.copyOf(choices), answer, null);
+    }
+
+    static Item prompt(int[] prompt, String expected, String where) {
+        if (prompt.length == 0) {
+            throw new EvomergeException(where + "the prompt encodes to no tokens");
+        }
+        return new Item(prompt, List.of(), -1, expected.strip());
     }
 
     static Item text(int[] tokens, String where) {
         if (tokens.length < 2) {
             throw new EvomergeException(where + "the text encodes to fewer than 2 tokens: nothing to predict");
         }
-        return new Item(tokens, List.of(), -1);
+        return new Item(tokens, List.of(), -1, null);
     }
 
     @Override
     public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
     }
 }

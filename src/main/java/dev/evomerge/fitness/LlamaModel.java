@@ -48,7 +48,7 @@ public final class LlamaModel {
         NDManager m = ids.getManager();
         // gathered into the ids' scope: the embedding table's own manager outlives this call
         NDArray h = tensor(first, "model.embed_tokens.weight").get(m, new NDIndex("{}", ids.flatten())).reshape(batch, tokens, config.hidden());
-        NDArray[] rope = rope(m, tokens);
+        NDArray[] rope = rope(m, 0, tokens);
         // attention may look at earlier tokens that are not padding: [batch, 1, tokens, tokens]
         float[] lower = new float[(int) (tokens * tokens)];
         for (int i = 0; i < tokens; i++) {
@@ -65,7 +65,7 @@ public final class LlamaModel {
             if (step.scale() != 1.0) {
                 h = h.mul(step.scale());
             }
-            h = block(models.get(step.model()), step.layer(), h, rope, allowed);
+            h = block(models.get(step.model()), step.layer(), h, rope, allowed, null);
         }
         h = rmsNorm(h, tensor(first, "model.norm.weight"));
         NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
@@ -105,7 +105,65 @@ public final class LlamaModel {
         return out;
     }
 
-    private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed) {
+    /**
+     * Greedy decoding with a key/value cache: the prompt in one pass, then one token per pass attending to the
+     * cached keys and values of every earlier token (one cache entry per program step, since a program may
+     * run a layer twice). Stops after {@code maxNewTokens} or when {@code done} accepts the tokens so far.
+     * Every array is made in {@code scope}.
+     */
+    public int[] generate(List<Map<String, NDArray>> models, LayerProgram program, int[] prompt, int maxNewTokens,
+                          java.util.function.Predicate<int[]> done, NDManager scope) {
+        NDArray[][] cache = new NDArray[program.length()][];
+        List<Integer> generated = new java.util.ArrayList<>();
+        long[] input = java.util.Arrays.stream(prompt).asLongStream().toArray();
+        int past = 0;
+        for (int step = 0; step < maxNewTokens; step++) {
+            NDArray ids = scope.create(input, new Shape(1, input.length));
+            NDArray logits = cachedStep(models, program, ids, past, cache);
+            int next = (int) logits.argMax().getLong();
+            generated.add(next);
+            past += input.length;
+            input = new long[] {next};
+            int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
+            if (done.test(tokens)) {
+                return tokens;
+            }
+        }
+        return generated.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The last position's logits [vocab] for {@code ids} [1, new tokens] after {@code past} cached tokens. */
+    private NDArray cachedStep(List<Map<String, NDArray>> models, LayerProgram program, NDArray ids, int past, NDArray[][] cache) {
+        Map<String, NDArray> first = models.getFirst();
+        NDManager m = ids.getManager();
+        long tokens = ids.getShape().get(1);
+        NDArray h = tensor(first, "model.embed_tokens.weight").get(m, new NDIndex("{}", ids.flatten())).reshape(1, tokens, config.hidden());
+        NDArray[] rope = rope(m, past, tokens);
+        // new token i (position past + i) sees every cached token and the new ones up to itself
+        float[] visible = new float[(int) (tokens * (past + tokens))];
+        for (int i = 0; i < tokens; i++) {
+            for (int j = 0; j <= past + i; j++) {
+                visible[(int) (i * (past + tokens) + j)] = 1;
+            }
+        }
+        NDArray allowed = m.create(visible, new Shape(1, 1, tokens, past + tokens)).gt(0);
+        for (int k = 0; k < program.length(); k++) {
+            LayerProgram.Step step = program.steps().get(k);
+            if (step.scale() != 1.0) {
+                h = h.mul(step.scale());
+            }
+            if (cache[k] == null) {
+                cache[k] = new NDArray[2];
+            }
+            h = block(models.get(step.model()), step.layer(), h, rope, allowed, cache[k]);
+        }
+        NDArray last = h.get(new NDIndex(":, -1, :"));
+        NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
+        return linear(rmsNorm(last, tensor(first, "model.norm.weight")), head).reshape(-1);
+    }
+
+    /** One block; with {@code cache} ({k, v}, null entries at first) its keys and values extend the cached ones. */
+    private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed, NDArray[] cache) {
         String p = "model.layers." + layer + ".";
         long batch = h.getShape().get(0);
         long tokens = h.getShape().get(1);
@@ -116,12 +174,21 @@ public final class LlamaModel {
         NDArray v = project(w, x, p + "self_attn.v_proj").reshape(batch, tokens, config.kvHeads(), d).transpose(0, 2, 1, 3);
         q = rotate(q, rope);
         k = rotate(k, rope);
+        if (cache != null) {
+            if (cache[0] != null) {
+                k = cache[0].concat(k, 2);
+                v = cache[1].concat(v, 2);
+            }
+            cache[0] = k;
+            cache[1] = v;
+        }
+        long keys = k.getShape().get(2);
         int groups = config.heads() / config.kvHeads();
         if (groups > 1) {
             // query head h reads key/value head h / groups
-            Shape grouped = new Shape(batch, config.kvHeads(), groups, tokens, d);
-            k = k.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), tokens, d);
-            v = v.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), tokens, d);
+            Shape grouped = new Shape(batch, config.kvHeads(), groups, keys, d);
+            k = k.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), keys, d);
+            v = v.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), keys, d);
         }
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d));
         scores = NDArrays.where(allowed.broadcast(scores.getShape()), scores, scores.getManager().full(new Shape(), Float.NEGATIVE_INFINITY));
@@ -151,20 +218,21 @@ public final class LlamaModel {
         return x.div(inverse).mul(weight);
     }
 
-    /** cos and sin [tokens, head dim] of the rotary embedding: angles pos · θ^(−2i/d), each half repeated. */
-    private NDArray[] rope(NDManager m, long tokens) {
+    /** cos and sin [tokens, head dim] of the rotary embedding from position {@code from}: angles pos · θ^(−2i/d), each half repeated. */
+    private NDArray[] rope(NDManager m, int from, long tokens) {
         int d = config.headDim();
         float[] cos = new float[(int) tokens * d];
         float[] sin = new float[(int) tokens * d];
-        for (int pos = 0; pos < tokens; pos++) {
+        for (int row = 0; row < tokens; row++) {
+            int pos = from + row;
             for (int i = 0; i < d / 2; i++) {
                 double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / d);
                 // float32 as the reference computes it: the angle is rounded before cos and sin
                 float angle = (float) pos * (float) invFreq;
-                cos[pos * d + i] = (float) Math.cos(angle);
-                cos[pos * d + i + d / 2] = (float) Math.cos(angle);
-                sin[pos * d + i] = (float) Math.sin(angle);
-                sin[pos * d + i + d / 2] = (float) Math.sin(angle);
+                cos[row * d + i] = (float) Math.cos(angle);
+                cos[row * d + i + d / 2] = (float) Math.cos(angle);
+                sin[row * d + i] = (float) Math.sin(angle);
+                sin[row * d + i + d / 2] = (float) Math.sin(angle);
             }
         }
         return new NDArray[] {m.create(cos, new Shape(tokens, d)), m.create(sin, new Shape(tokens, d))};

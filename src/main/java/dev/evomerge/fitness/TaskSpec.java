@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * A task definition (a YAML file under {@code fitness/tasks/}):
  * <pre>
- * kind: classification      # or multiple_choice, perplexity (Llama-family models, JSONL data only)
+ * kind: classification      # or multiple_choice, perplexity, generate (Llama-family models, JSONL data only)
  * dataset: digits        # a built-in data set (fetched and checked), or:
  * data: my-data.jsonl    # one {"inputs": [...], "label": k} per line, relative to this file
  * split: test            # train, test (the seeded 80/20 split) or all
@@ -28,15 +28,18 @@ import java.util.Set;
  * subsample: 200            # a seeded sample of the rows (after the split and the label filter)
  * normalize: true           # multiple_choice: divide each choice's log-likelihood by its token count
  * batch_size: 16            # text tasks: sequences per forward pass
+ * stop: "\n"                # generate: where an answer ends
+ * extract: "answer is (\d+)" # generate: a regex; its first group (else the match) is the answer
+ * max_tokens: 32            # generate: the most tokens generated
  * </pre>
  * JSONL lines: classification {"inputs": [...], "label": k}; multiple_choice {"prompt": "...",
- * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}.
+ * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}; generate {"prompt": "...", "answer": "..."}.
  */
 public record TaskSpec(String kind, String dataset, Path data, String split, long splitSeed, Set<Integer> labels,
-                       Integer subsample, long subsampleSeed, boolean normalize, int batchSize) {
+                       Integer subsample, long subsampleSeed, boolean normalize, int batchSize, String stop, String extract, int maxTokens) {
     private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "split_seed", "labels", "subsample",
-            "subsample_seed", "normalize", "batch_size");
-    private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity");
+            "subsample_seed", "normalize", "batch_size", "stop", "extract", "max_tokens");
+    private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity", "generate");
 
     public static TaskSpec read(Path file) {
         JsonNode root;
@@ -94,8 +97,17 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         if (subsample != null && subsample < 1) {
             throw new EvomergeException("subsample must be at least 1");
         }
+        String extract = root.hasNonNull("extract") ? root.get("extract").asText() : null;
+        if (extract != null) {
+            try {
+                java.util.regex.Pattern.compile(extract);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new EvomergeException("extract: '" + extract + "' is not a valid regex: " + e.getDescription());
+            }
+        }
         return new TaskSpec(kind, dataset, data, split, root.path("split_seed").asLong(0), labels, subsample,
-                root.path("subsample_seed").asLong(0), root.path("normalize").asBoolean(true), Math.max(1, root.path("batch_size").asInt(16)));
+                root.path("subsample_seed").asLong(0), root.path("normalize").asBoolean(true), Math.max(1, root.path("batch_size").asInt(16)),
+                root.path("stop").asText("\n"), extract, Math.max(1, root.path("max_tokens").asInt(32)));
     }
 
     /** The task's rows: loaded, split, filtered and sub-sampled as the spec says. */
@@ -123,8 +135,19 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         if (kind.equals("classification")) {
             return new ClassificationTask(name, rows(), device);
         }
-        try (Tokenizer tokenizer = Tokenizer.of(modelDir)) {
-            return new LanguageTask(name, kind.equals("multiple_choice"), normalize, readText(tokenizer), batchSize);
+        Tokenizer tokenizer = Tokenizer.of(modelDir);
+        try {
+            List<LanguageTask.Item> items = readText(tokenizer);
+            if (kind.equals("generate")) {
+                // the task keeps the tokenizer to read what the model generates
+                return new LanguageTask(name, false, normalize, items, batchSize, new LanguageTask.Generation(stop,
+                        extract == null ? null : java.util.regex.Pattern.compile(extract), maxTokens), tokenizer);
+            }
+            tokenizer.close();
+            return new LanguageTask(name, kind.equals("multiple_choice"), normalize, items, batchSize, null, null);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
         }
     }
 
@@ -155,6 +178,13 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
                 }
                 if (!node.path("prompt").isTextual()) {
                     throw new EvomergeException(where + "missing field 'prompt'");
+                }
+                if (kind.equals("generate")) {
+                    if (!node.path("answer").isValueNode() || node.path("answer").isNull()) {
+                        throw new EvomergeException(where + "missing field 'answer' (the expected text)");
+                    }
+                    items.add(LanguageTask.prompt(tokenizer.encode(node.get("prompt").asText()), node.get("answer").asText(), where));
+                    continue;
                 }
                 if (!node.path("choices").isArray() || node.get("choices").isEmpty()) {
                     throw new EvomergeException(where + "missing or empty 'choices'");

@@ -41,6 +41,10 @@ public final class Tokenizer implements AutoCloseable {
         return out;
     }
 
+    public String decode(int[] ids) {
+        return tokenizer.decode(java.util.Arrays.stream(ids).asLongStream().toArray(), true);
+    }
+
     @Override
     public void close() {
         tokenizer.close();

@@ -145,6 +145,28 @@ class LanguageTaskTest {
         }
     }
 
+    @Test
+    void generateDecodesGreedilyAndComparesTheExtractedAnswer() throws IOException {
+        try (ModelCheckpoint checkpoint = ModelCheckpoint.open(model); NDManager m = NDManager.newBaseManager()) {
+            Candidate candidate = Candidate.load(checkpoint, m);
+            LlamaModel llama = new LlamaModel(LlamaConfig.of(checkpoint.config()));
+            int[] greedy = llama.generate(List.of(candidate.tensors()), LayerProgram.identity(0, 3), new int[] {7, 8, 9}, 3, t -> false, m);
+            String text = IntStream.of(greedy).mapToObj(t -> "w" + t).collect(Collectors.joining(" "));
+            String data = "{\"prompt\": \"w7 w8 w9\", \"answer\": \"" + text + "\"}\n{\"prompt\": \"w7 w8 w9\", \"answer\": \"w0 w0 w0\"}\n";
+            try (Task task = open("kind: generate\ndata: data.jsonl\nmax_tokens: 3\nstop: \"|\"\n", data)) {
+                assertArrayEquals(new double[] {1, 0}, task.score(candidate, m));
+            }
+            String first = "{\"prompt\": \"w7 w8 w9\", \"answer\": \"w" + greedy[0] + "\"}\n";
+            try (Task task = open("kind: generate\ndata: data.jsonl\nmax_tokens: 3\nextract: '^(\\S+)'\n", first)) {
+                assertArrayEquals(new double[] {1}, task.score(candidate, m), "the first word, by the extract regex");
+            }
+            // a stop string ends the answer: stopping at the second token leaves only the first
+            try (Task task = open("kind: generate\ndata: data.jsonl\nmax_tokens: 3\nstop: \" w" + greedy[1] + "\"\n", first)) {
+                assertArrayEquals(new double[] {1}, task.score(candidate, m));
+            }
+        }
+    }
+
     private static int argmax(double[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {

@@ -121,4 +121,36 @@ class LlamaModelTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-untied-gqa", "qwen2-gqa-bias"})
+    void greedyDecodingWithTheCacheEqualsRecomputingEveryStep(String name) {
+        try (ModelCheckpoint model = ModelCheckpoint.open(GOLDEN.resolve(name)); NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> w = Candidate.load(model, m).tensors();
+            LlamaModel llama = new LlamaModel(LlamaConfig.of(model.config()));
+            int layers = llama.config().layers();
+            // a program that repeats a layer and scales, so the cache is per step, not per layer
+            List<LayerProgram.Step> steps = new ArrayList<>(LayerProgram.identity(0, layers).steps());
+            steps.add(1, new LayerProgram.Step(0, 0, 0.8));
+            LayerProgram program = new LayerProgram(steps);
+            int[] prompt = {5, 17, 2, 40};
+            int[] cached = llama.generate(List.of(w), program, prompt, 8, t -> false, m);
+            List<Integer> tokens = new ArrayList<>();
+            for (int p : prompt) {
+                tokens.add(p);
+            }
+            int[] recomputed = new int[8];
+            for (int i = 0; i < 8; i++) {
+                try (NDManager scope = m.newSubManager()) {
+                    long[] ids = tokens.stream().mapToLong(Integer::longValue).toArray();
+                    NDArray logits = llama.logits(List.of(w), program, scope.create(ids).reshape(1, ids.length),
+                            scope.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64));
+                    recomputed[i] = (int) logits.get(new ai.djl.ndarray.index.NDIndex("0, -1, :")).argMax().getLong();
+                    tokens.add(recomputed[i]);
+                }
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(recomputed, cached);
+            assertEquals(3, llama.generate(List.of(w), program, prompt, 8, t -> t.length == 3, m).length, "stops when told");
+        }
+    }
 }
