@@ -23,6 +23,7 @@ import java.util.Set;
  * strategy: {name: nsga2, population: 40}       # the rest of the mapping: the strategy's hyperparameters
  * budget: {generations: 100, evaluations: 4000, time: 2h}   # whichever comes first
  * reference: [1.1, 1.1]                          # hypervolume reference, in objective units (optional)
+ * racing: {fraction: 0.25, margin: 0.02}         # score on a quarter of the data first (optional)
  * device: cpu
  * output: results
  * </pre>
@@ -31,9 +32,9 @@ import java.util.Set;
  */
 public record ExperimentConfig(String name, long seed, ProblemSpec problem, String strategy,
                                JsonNode hyperparameters, Budget budget, double[] reference, String device, Path output,
-                               JsonNode tree) {
+                               Racing racing, JsonNode tree) {
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final Set<String> TOP = Set.of("name", "seed", "problem", "strategy", "budget", "reference", "device", "output");
+    private static final Set<String> TOP = Set.of("name", "seed", "problem", "strategy", "budget", "reference", "device", "output", "racing");
     private static final Set<String> PROBLEM = Set.of("benchmark", "dimension");
 
     public ExperimentConfig {
@@ -117,7 +118,8 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         if (reference != null && reference.length != problem.objectiveCount()) {
             throw new EvomergeException("reference has " + reference.length + " values for " + problem.objectiveCount() + " objectives");
         }
-        return new ExperimentConfig(name, seed, problem, strategy, hyper, budget, reference, device, output, root);
+        Racing racing = root.has("racing") ? Racing.parse(root.get("racing")) : null;
+        return new ExperimentConfig(name, seed, problem, strategy, hyper, budget, reference, device, output, racing, root);
     }
 
     /** The same experiment with another seed (and its tree updated, so config.yaml says so). */
@@ -126,20 +128,20 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         t.put("seed", newSeed);
         ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.space(), m.base(), m.models(), m.method(), m.groups(),
                 m.search(), m.fixed(), m.repeats(), m.scales(), m.tasks(), m.objectives(), newSeed, m.layerPattern()) : problem;
-        return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, t);
+        return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, racing, t);
     }
 
     /** The same experiment writing its runs under {@code newOutput}. */
     public ExperimentConfig withOutput(Path newOutput) {
         ObjectNode t = tree.deepCopy();
         t.put("output", newOutput.toString());
-        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, t);
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, racing, t);
     }
 
     public ExperimentConfig withBudget(Budget newBudget) {
         ObjectNode t = tree.deepCopy();
         t.set("budget", newBudget.toJson());
-        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, newBudget, reference, device, output, t);
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, newBudget, reference, device, output, racing, t);
     }
 
     public String toYaml() {

@@ -11,9 +11,12 @@ import java.util.Map;
 
 /**
  * One line of {@code evaluations.jsonl}: the evaluation's number in the run, its generation, the genome,
- * what the problem said of it, whether it came from the cache, and how long it took.
+ * what the problem said of it, whether it came from the cache, whether racing stopped it after a subset
+ * of the datapoints (its scores are then those of the subset, and it is kept out of the archive), and how
+ * long it took.
  */
-public record LoggedEvaluation(long number, long generation, Genome genome, Evaluation evaluation, boolean cached, double seconds) {
+public record LoggedEvaluation(long number, long generation, Genome genome, Evaluation evaluation, boolean cached, boolean raced,
+                               double seconds) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public String toJson(List<Objective> objectives) {
@@ -42,6 +45,9 @@ public record LoggedEvaluation(long number, long generation, Genome genome, Eval
             node.put("recipe", evaluation.description());
         }
         node.put("cached", cached);
+        if (raced) {
+            node.put("raced", true);
+        }
         node.put("seconds", seconds);
         return node.toString();
     }
@@ -67,7 +73,8 @@ public record LoggedEvaluation(long number, long generation, Genome genome, Eval
             });
             String recipe = node.hasNonNull("recipe") ? node.get("recipe").asText() : null;
             return new LoggedEvaluation(node.get("n").asLong(), node.get("generation").asLong(), Genome.of(genome),
-                    new Evaluation(values, scores, recipe), node.get("cached").asBoolean(), node.get("seconds").asDouble());
+                    new Evaluation(values, scores, recipe), node.get("cached").asBoolean(), node.path("raced").asBoolean(false),
+                    node.get("seconds").asDouble());
         } catch (Exception e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new dev.evomerge.EvomergeException("evaluations.jsonl: unreadable line (" + why + "): the run directory is damaged");

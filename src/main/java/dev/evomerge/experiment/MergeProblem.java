@@ -108,11 +108,16 @@ final class MergeProblem implements Problem {
 
     @Override
     public List<Evaluation> evaluate(List<Genome> genomes) {
+        return evaluatePartly(genomes, 1.0);
+    }
+
+    @Override
+    public List<Evaluation> evaluatePartly(List<Genome> genomes, double fraction) {
         List<Evaluation> out = new ArrayList<>(genomes.size());
         for (Genome genome : genomes) {
             Blueprint blueprint = space.decode(genome);
             try (NDManager scope = candidates.newSubManager()) {
-                out.add(score(candidate(blueprint, scope), scope, blueprint.toYaml()));
+                out.add(score(candidate(blueprint, scope), scope, blueprint.toYaml(), fraction));
             }
         }
         return out;
@@ -143,7 +148,7 @@ final class MergeProblem implements Problem {
         for (Path source : all) {
             try (ModelCheckpoint checkpoint = spec.open(source); NDManager scope = candidates.newSubManager()) {
                 out.add(new Reference(source.getFileName().toString() + (source.equals(spec.base()) ? " (base)" : ""),
-                        score(Candidate.load(checkpoint, scope), scope, null)));
+                        score(Candidate.load(checkpoint, scope), scope, null, 1.0)));
             }
         }
         if (spec.space().equals("ps")) {
@@ -157,9 +162,9 @@ final class MergeProblem implements Problem {
         return out;
     }
 
-    private Evaluation score(Candidate candidate, NDManager scope, String description) {
+    private Evaluation score(Candidate candidate, NDManager scope, String description, double fraction) {
         Map<String, double[]> scores = new LinkedHashMap<>();
-        tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope)));
+        tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope, Math.max(1, (int) Math.ceil(fraction * task.size())))));
         double[] values = new double[spec.objectives().size()];
         for (int i = 0; i < values.length; i++) {
             values[i] = java.util.Arrays.stream(scores.get(spec.objectives().get(i).task())).average().orElse(Double.NaN);

@@ -65,6 +65,8 @@ public final class Runner implements AutoCloseable {
         }
     };
     private final List<LoggedEvaluation> frontRecords = new ArrayList<>();
+    /** Genomes stopped by racing, so that a cached repeat is logged as raced too. */
+    private final java.util.Set<Genome> racedGenomes = new java.util.HashSet<>();
     private final List<Double> hypervolume = new ArrayList<>();
     private long generation;
     private long evaluated;
@@ -248,11 +250,9 @@ public final class Runner implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
-        List<Evaluation> results = fresh.isEmpty() ? List.of() : problem.evaluate(fresh);
+        List<Genome> raced = new ArrayList<>();
+        List<Evaluation> results = evaluate(fresh, raced);
         double perGenome = fresh.isEmpty() ? 0 : (System.nanoTime() - t0) / 1e9 / fresh.size();
-        if (results.size() != fresh.size()) {
-            throw new IllegalStateException("problem returned " + results.size() + " evaluations for " + fresh.size() + " genomes");
-        }
         Map<Genome, Evaluation> fromThisBatch = new LinkedHashMap<>();
         for (int i = 0; i < fresh.size(); i++) {
             fromThisBatch.put(fresh.get(i), results.get(i));
@@ -263,7 +263,8 @@ public final class Runner implements AutoCloseable {
             Evaluation fromBatch = fromThisBatch.remove(g);
             boolean cached = fromBatch == null;
             Evaluation e = cached ? cache.get(g) : fromBatch;
-            LoggedEvaluation logged = new LoggedEvaluation(logLines, generation, g, e, cached, cached ? 0 : perGenome);
+            boolean wasRaced = cached ? racedGenomes.contains(g) : raced.contains(g);
+            LoggedEvaluation logged = new LoggedEvaluation(logLines, generation, g, e, cached, wasRaced, cached ? 0 : perGenome);
             lines.append(logged.toJson(objectives)).append('\n');
             record(logged);
             if (!cached) {
@@ -280,10 +281,52 @@ public final class Runner implements AutoCloseable {
         hypervolume.add(archive.hypervolume(reference));
     }
 
-    /** Adds a logged evaluation to the archive, the cache and the line count (also used when replaying). */
+    /**
+     * Evaluates the fresh genomes. With racing, and once the archive has a front, each is first scored on a
+     * subset of the datapoints; only those that the front does not beat by more than the margin there are
+     * finished (their full scores replace the subset's); the others are returned as they are and listed
+     * in {@code raced}. The decisions depend only on the archive, which a resumed run rebuilds: same choices.
+     */
+    private List<Evaluation> evaluate(List<Genome> fresh, List<Genome> raced) {
+        if (fresh.isEmpty()) {
+            return List.of();
+        }
+        Racing racing = config.racing();
+        if (racing == null || archive.size() == 0) {
+            return checked(fresh, problem.evaluate(fresh));
+        }
+        List<Evaluation> partial = checked(fresh, problem.evaluatePartly(fresh, racing.fraction()));
+        List<Genome> promising = new ArrayList<>();
+        for (int i = 0; i < fresh.size(); i++) {
+            double[] o = oriented(partial.get(i));
+            for (int j = 0; j < o.length; j++) {
+                o[j] += racing.margin();
+            }
+            boolean beaten = archive.front().stream().anyMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
+            (beaten ? raced : promising).add(fresh.get(i));
+        }
+        List<Evaluation> full = promising.isEmpty() ? List.of() : checked(promising, problem.evaluate(promising));
+        List<Evaluation> out = new ArrayList<>();
+        int next = 0;
+        for (int i = 0; i < fresh.size(); i++) {
+            out.add(raced.contains(fresh.get(i)) ? partial.get(i) : full.get(next++));
+        }
+        return out;
+    }
+
+    private static List<Evaluation> checked(List<Genome> genomes, List<Evaluation> results) {
+        if (results.size() != genomes.size()) {
+            throw new IllegalStateException("problem returned " + results.size() + " evaluations for " + genomes.size() + " genomes");
+        }
+        return results;
+    }
+
+    /** Adds a logged evaluation to the archive (unless raced), the cache and the line count (also used when replaying). */
     private void record(LoggedEvaluation e) {
         cache.put(e.genome(), e.evaluation());
-        if (archive.add(e.number(), oriented(e.evaluation()))) {
+        if (e.raced()) {
+            racedGenomes.add(e.genome());
+        } else if (archive.add(e.number(), oriented(e.evaluation()))) {
             frontRecords.add(e);
         }
         logLines = e.number() + 1;
@@ -376,7 +419,7 @@ public final class Runner implements AutoCloseable {
         ArrayNode array = JSON.createArrayNode();
         try {
             for (Problem.Reference r : references) {
-                ObjectNode node = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.evaluation(), false, 0).toJson(objectives));
+                ObjectNode node = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.evaluation(), false, false, 0).toJson(objectives));
                 node.remove(List.of("n", "generation", "genome", "cached", "seconds"));
                 node.put("label", r.label());
                 array.add(node);

@@ -44,12 +44,17 @@ public final class ClassificationTask implements Task {
 
     @Override
     public double[] score(Candidate candidate, NDManager scope) {
+        return score(candidate, scope, data.size());
+    }
+
+    @Override
+    public double[] score(Candidate candidate, NDManager scope, int limit) {
         if (candidate.program() != null) {
             throw new dev.evomerge.EvomergeException("classification with an MLP has no layer routing: use space: ps");
         }
         // views in the candidate's scope: the forward pass's arrays are made there, never on the task's manager
-        NDArray x = inputs.get(scope, new NDIndex());
-        NDArray y = labels.get(scope, new NDIndex());
+        NDArray x = inputs.get(scope, new NDIndex(":" + Math.min(limit, data.size())));
+        NDArray y = labels.get(scope, new NDIndex(":" + Math.min(limit, data.size())));
         return MlpClassifier.fromConfig(candidate.config()).correct(candidate.tensors(), x, y);
     }
 

@@ -61,9 +61,15 @@ public final class LanguageTask implements Task {
 
     @Override
     public double[] score(Candidate candidate, NDManager scope) {
+        return score(candidate, scope, items.size());
+    }
+
+    @Override
+    public double[] score(Candidate candidate, NDManager scope, int limit) {
+        List<Item> items = this.items.subList(0, Math.min(limit, this.items.size()));
         LlamaModel llama = new LlamaModel(LlamaConfig.of(candidate.config()));
         if (generation != null) {
-            return generate(llama, candidate, scope);
+            return generate(llama, candidate, scope, items);
         }
         List<int[]> sequences = new ArrayList<>();
         for (Item item : items) {
@@ -113,7 +119,7 @@ public final class LanguageTask implements Task {
         return scores;
     }
 
-    private double[] generate(LlamaModel llama, Candidate candidate, NDManager scope) {
+    private double[] generate(LlamaModel llama, Candidate candidate, NDManager scope, List<Item> items) {
         LayerProgram program = candidate.program() != null ? candidate.program() : LayerProgram.identity(0, llama.config().layers());
         double[] scores = new double[items.size()];
         for (int i = 0; i < items.size(); i++) {

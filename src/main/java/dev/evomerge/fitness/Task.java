@@ -17,6 +17,9 @@ public sealed interface Task extends AutoCloseable permits ClassificationTask, L
 
     double[] score(Candidate candidate, NDManager scope);
 
+    /** The scores of the first {@code limit} datapoints only (racing scores a candidate on a subset first). */
+    double[] score(Candidate candidate, NDManager scope, int limit);
+
     /** Frees the task's resident data. */
     @Override
     void close();

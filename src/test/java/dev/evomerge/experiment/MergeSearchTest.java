@@ -118,8 +118,38 @@ class MergeSearchTest {
     }
 
     @Test
+    void racingFinishesOnlyPromisingCandidatesAndResumesToTheSameChoices() throws IOException {
+        String yaml = experiment("nsga2", "ps").replace("reference: [0, 0]", "reference: [0, 0]\nracing: {fraction: 0.2, margin: 0.0}");
+        ExperimentConfig config = config(yaml);
+        try (Runner runner = Runner.start(config, dir.resolve("raced"))) {
+            runner.run(false);
+        }
+        java.util.List<LoggedEvaluation> all = RunResults.read(dir.resolve("raced")).evaluations();
+        java.util.List<LoggedEvaluation> raced = all.stream().filter(LoggedEvaluation::raced).toList();
+        assertTrue(!raced.isEmpty() && raced.size() < all.size(), raced.size() + " of " + all.size() + " raced");
+        int lowSize = TaskSpec.read(dir.resolve("tasks/low.yaml")).rows().size();
+        for (LoggedEvaluation e : raced) {
+            assertEquals((int) Math.ceil(0.2 * lowSize), e.evaluation().scores().get("low").length, "a raced candidate saw a fifth");
+        }
+        java.util.Set<Long> racedNumbers = new java.util.HashSet<>(raced.stream().map(LoggedEvaluation::number).toList());
+        assertTrue(RunResults.read(dir.resolve("raced")).front().stream().noneMatch(e -> racedNumbers.contains(e.number())),
+                "raced candidates stay out of the archive");
+        // stopped halfway and resumed, the same candidates are raced
+        try (Runner runner = Runner.start(config.withBudget(new Budget(5L, null, null)), dir.resolve("raced-resumed"))) {
+            runner.run(false);
+        }
+        try (Runner runner = Runner.resume(dir.resolve("raced-resumed"), new Budget(10L, null, null))) {
+            runner.run(false);
+        }
+        assertEquals(Files.readAllLines(dir.resolve("raced").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
+                Files.readAllLines(dir.resolve("raced-resumed").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+    }
+
+    @Test
     void badMergeProblemsAreRefusedWithTheKey() {
         assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "dfs"))).getMessage().contains("problem.genome.space"));
+        assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps") + "racing: {fraction: 1.5}\n"))
+                .getMessage().contains("racing.fraction"));
         assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps").replace("task: high", "task: hihg")))
                 .getMessage().contains("unknown task 'hihg' (did you mean 'high'?)"));
         assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "ps").replace("models/low,", "models/nowhere,")))
