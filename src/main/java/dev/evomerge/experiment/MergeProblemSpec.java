@@ -183,7 +183,7 @@ public record MergeProblemSpec(String space, Path base, List<Path> models, Strin
     }
 
     /** The genome space the strategy searches. */
-    GenomeSpace genomeSpace() {
+    public GenomeSpace genomeSpace() {
         try (ModelCheckpoint b = open(reference())) {
             if (!space.equals("ps") && !LlamaConfig.describes(b.config())) {
                 throw new EvomergeException("problem.genome.space: " + space + " routes layers of Llama-family models; "

@@ -167,6 +167,9 @@ public final class Charts {
      */
     public static Chart<?, ?> genome(RunResults run, LoggedEvaluation chosen) {
         double[] g = chosen.genome().toArray();
+        if (run.config().problem() instanceof MergeProblemSpec spec && !spec.space().equals("ps")) {
+            return program(run, chosen, spec);
+        }
         if (run.config().problem() instanceof MergeProblemSpec spec) {
             List<String> rows = new ArrayList<>();
             for (String parameter : spec.search().keySet()) {
@@ -205,6 +208,31 @@ public final class Charts {
         }
         XYSeries s = chart.addSeries("genome", index, g);
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        return chart;
+    }
+
+    /** A routed candidate's layer program as a strip: one block per step, in its model's row, labelled with the layer. */
+    private static Chart<?, ?> program(RunResults run, LoggedEvaluation chosen, MergeProblemSpec spec) {
+        dev.evomerge.merge.LayerProgram program = spec.genomeSpace().decode(chosen.genome()).program();
+        List<String> rows = new ArrayList<>();
+        if (spec.space().equals("ps+dfs")) {
+            rows.add("merge");
+        }
+        spec.models().forEach(m -> rows.add(m.getFileName().toString()));
+        List<Integer> steps = new ArrayList<>();
+        List<Number[]> cells = new ArrayList<>();
+        for (int k = 0; k < program.length(); k++) {
+            steps.add(k);
+            var step = program.steps().get(k);
+            cells.add(new Number[] {k, step.model(), step.layer()});
+        }
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(WIDTH, 40 * program.length())).height(160 + 50 * rows.size())
+                .title("Layer program of evaluation " + chosen.number() + " (block = layer number; scales in blueprint.yaml)")
+                .xAxisTitle("step").build();
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setHeatMapValueDecimalPattern("0");
+        chart.getStyler().setRangeColors(new Color[] {new Color(230, 240, 255), new Color(30, 80, 200)});
+        chart.addSeries("program", steps, rows, cells);
         return chart;
     }
 

@@ -121,6 +121,9 @@ class LlamaMergeSearchTest {
                 assertTrue(routed.config().get("num_hidden_layers").asInt() >= 2, "a standard config with the program's length");
                 assertTrue(Files.exists(out.resolve("blueprint.yaml")));
             }
+            // the report draws the chosen routing as a strip of (model, layer) blocks
+            dev.evomerge.report.RunPlots.write(java.util.List.of(results), dir.resolve("plots-" + g));
+            assertTrue(Files.size(dir.resolve("plots-" + g).resolve("genome.png")) > 1000);
         }
     }
 }
