@@ -11,12 +11,20 @@ final class MagnitudeSelect {
 
     /** The value of rank {@code k} (0 = smallest) among {@code values}, which must all be ≥ 0 and not NaN. */
     static float kthSmallest(float[] values, int k) {
+        return kthSmallestMagnitude(values, k);
+    }
+
+    /**
+     * The magnitude of rank {@code k} (0 = smallest) among |{@code values}|, without making the magnitudes:
+     * clearing the sign bit of a float's bits gives its magnitude's bits.
+     */
+    static float kthSmallestMagnitude(float[] values, int k) {
         if (k < 0 || k >= values.length) {
             throw new IllegalArgumentException("rank " + k + " of " + values.length);
         }
         int[] high = new int[1 << 16];
         for (float v : values) {
-            high[Float.floatToRawIntBits(v) >>> 16]++;
+            high[(Float.floatToRawIntBits(v) & 0x7FFFFFFF) >>> 16]++;
         }
         int bucket = 0;
         int below = 0;
@@ -25,7 +33,7 @@ final class MagnitudeSelect {
         }
         int[] low = new int[1 << 16];
         for (float v : values) {
-            int bits = Float.floatToRawIntBits(v);
+            int bits = Float.floatToRawIntBits(v) & 0x7FFFFFFF;
             if (bits >>> 16 == bucket) {
                 low[bits & 0xFFFF]++;
             }

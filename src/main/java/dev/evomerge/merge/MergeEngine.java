@@ -165,6 +165,22 @@ public final class MergeEngine {
 
     /** Reads one tensor's inputs, merges them on the device and returns the result as f32. */
     static float[] mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, NDManager root) {
+        if (method instanceof TaskArithmetic ta && task.baseIndex() >= 0 && root.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
+            // on a CPU, the fused kernel: read base and task vectors as floats, merge in one pass
+            MergePlan.Input b = task.inputs().get(task.baseIndex());
+            float[] base = inputs.get(b.model()).weights().readFloats(b.tensor());
+            MergeInput params = MergeInput.parametersOnly(task);
+            List<float[]> taskVectors = new ArrayList<>();
+            for (int i : params.others()) {
+                MergePlan.Input in = task.inputs().get(i);
+                float[] x = inputs.get(in.model()).weights().readFloats(in.tensor());
+                for (int e = 0; e < x.length; e++) {
+                    x[e] -= base[e];
+                }
+                taskVectors.add(x);
+            }
+            return TaskArithmeticKernel.merge(ta, params, base, taskVectors, task.output().shape());
+        }
         try (NDManager work = root.newSubManager()) {
             int size = task.inputs().size();
             NDArray[] tensors = new NDArray[size];

@@ -31,6 +31,15 @@ public record MergeInput(String tensorName, int size, int baseIndex, Map<String,
         tensorParameters = List.copyOf(tensorParameters);
     }
 
+    /** The parameters of a planned tensor, with no tensors (for kernels that read the tensors themselves). */
+    static MergeInput parametersOnly(MergePlan.TensorTask task) {
+        java.util.function.IntFunction<NDArray> none = i -> {
+            throw new IllegalStateException("this input carries parameters only");
+        };
+        return new MergeInput(task.output().name(), task.inputs().size(), task.baseIndex(), task.parameters(), task.tensorParameters(),
+                task.depth(), task.seed(), null, none, none);
+    }
+
     public NDArray tensor(int index) {
         return tensors.apply(index);
     }

@@ -141,6 +141,18 @@ public final class MergeSources implements AutoCloseable {
     }
 
     private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope) {
+        if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && manager.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
+            // on a CPU, the fused kernel, as the disk merge uses it: the same bits either way
+            MergeInput params = MergeInput.parametersOnly(task);
+            float[] baseValues = arrays.get(base).get(task.inputs().get(task.baseIndex()).tensor()).toFloatArray();
+            java.util.List<float[]> taskVectors = new java.util.ArrayList<>();
+            for (int i : params.others()) {
+                MergePlan.Input in = task.inputs().get(i);
+                taskVectors.add(arrays.get(plan.models().get(in.model())).get(in.tensor()).toFloatArray());
+            }
+            float[] merged = TaskArithmeticKernel.merge(ta, params, baseValues, taskVectors, task.output().shape());
+            return scope.create(merged, new Shape(task.output().shape()));
+        }
         try (NDManager work = scope.newSubManager()) {
             int size = task.inputs().size();
             String[] models = new String[size];

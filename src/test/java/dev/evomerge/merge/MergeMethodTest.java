@@ -390,6 +390,40 @@ class MergeMethodTest {
         assertClose(expected, run(new Passthrough(), false, new float[][] {MODELS[1]}, Map.of(), List.of(Map.of("scale", 0.5)), 0, 0), 1e-7);
     }
 
+    /** The CPU kernel and the tensor-op form of every task-vector method agree to float rounding. */
+    @Test
+    void theFusedCpuKernelAgreesWithTheTensorForm() {
+        List<Map<String, Object>> params = List.of(Map.of("weight", 0.7, "density", 0.5, "gamma", 0.1, "epsilon", 0.2),
+                Map.of("weight", -0.3, "density", 0.4, "gamma", 0.05, "epsilon", 0.1), Map.of("weight", 0.9, "density", 0.6));
+        for (TaskArithmetic method : List.of(TaskArithmetic.TASK_ARITHMETIC, TaskArithmetic.TIES, TaskArithmetic.DARE_LINEAR,
+                TaskArithmetic.DARE_TIES, TaskArithmetic.BREADCRUMBS, TaskArithmetic.BREADCRUMBS_TIES, TaskArithmetic.DELLA,
+                TaskArithmetic.DELLA_LINEAR)) {
+            Map<String, Object> global = new HashMap<>(Map.of("lines_alpha", 0.5, "lines_beta", 0.8));
+            for (ParameterDef d : method.parameters()) {
+                if (d.defaultValue() != null) {
+                    global.putIfAbsent(d.name(), d.defaultValue());
+                }
+            }
+            float[] tensorForm = run(method, true, MODELS, global, params, 0.4, 17);
+            List<Map<String, Object>> all = new ArrayList<>();
+            all.add(Map.of());
+            all.addAll(params);
+            MergeInput in = new MergeInput("t", 4, 0, global, all, 0.4, 17, null, i -> null, i -> null);
+            List<float[]> taskVectors = new ArrayList<>();
+            for (float[] model : MODELS) {
+                float[] tau = new float[N];
+                for (int e = 0; e < N; e++) {
+                    tau[e] = model[e] - BASE[e];
+                }
+                taskVectors.add(tau);
+            }
+            float[] kernel = TaskArithmeticKernel.merge(method, in, BASE, taskVectors, new long[] {ROWS, COLS});
+            for (int e = 0; e < N; e++) {
+                assertEquals(tensorForm[e], kernel[e], 1e-5 * Math.max(1, Math.abs(tensorForm[e])), method.name() + " entry " + e);
+            }
+        }
+    }
+
     @Test
     void registryKnowsMergekitNamesAndSuggestsTheClosest() {
         assertEquals(List.of("linear", "slerp", "nuslerp", "model_stock", "passthrough", "task_arithmetic", "ties", "dare_linear",
