@@ -85,17 +85,20 @@ final class TaskArithmeticKernel {
                         wk[e] = tau[from + e] * factor;
                     }
                 } else if (kk.mask() == null) {
-                    float low = kk.low();
-                    float high = kk.high();
+                    // branch-free: kept entries are a coin toss, so a branch would mispredict half the time;
+                    // magnitudes compare as the ints of their bits
+                    int lowBits = Float.floatToRawIntBits(kk.low());
+                    int highBits = Float.floatToRawIntBits(kk.high());
                     for (int e = 0; e < len; e++) {
                         float t = tau[from + e];
-                        float a = Math.abs(t);
-                        wk[e] = a >= low && a <= high ? t * factor : 0f;
+                        int bits = Float.floatToRawIntBits(t) & 0x7FFFFFFF;
+                        int kept = ~((bits - lowBits) >> 31) & ~((highBits - bits) >> 31);
+                        wk[e] = Float.intBitsToFloat(Float.floatToRawIntBits(t * factor) & kept);
                     }
                 } else {
-                    boolean[] mask = kk.mask();
+                    int[] mask = kk.mask();
                     for (int e = 0; e < len; e++) {
-                        wk[e] = mask[from + e] ? tau[from + e] * factor : 0f;
+                        wk[e] = Float.intBitsToFloat(Float.floatToRawIntBits(tau[from + e] * factor) & mask[from + e]);
                     }
                 }
                 for (int e = 0; e < len; e++) {
@@ -108,12 +111,16 @@ final class TaskArithmeticKernel {
                 float[] divisor = new float[len];
                 for (int k = 0; k < models; k++) {
                     float[] wk = weighted[k];
-                    float weight = w[k];
+                    int weightBits = Float.floatToRawIntBits(w[k]);
                     for (int e = 0; e < len; e++) {
                         float v = wk[e];
-                        boolean agrees = total[e] >= 0 ? v > 0 : v < 0;
-                        sum[e] += agrees ? v : 0f;
-                        divisor[e] += agrees ? weight : 0f;
+                        // agrees when v has the majority's sign and is not zero: v · majority > 0, as int bits.
+                        // copySign reads −0 as negative where "total ≥ 0" would not, but a total of −0 has no
+                        // nonzero term to disagree about
+                        int p = Float.floatToRawIntBits(v * Math.copySign(1f, total[e]));
+                        int agrees = ~((p - 1) >> 31) & ~(p >> 31);
+                        sum[e] += Float.intBitsToFloat(Float.floatToRawIntBits(v) & agrees);
+                        divisor[e] += Float.intBitsToFloat(weightBits & agrees);
                     }
                 }
                 for (int e = 0; e < len; e++) {
@@ -134,10 +141,10 @@ final class TaskArithmeticKernel {
      * Which entries of a task vector survive: by magnitude thresholds (no per-entry storage: the main pass
      * compares), or by a drawn mask.
      */
-    private record Keep(boolean[] mask, float low, float high) {
+    private record Keep(int[] mask, float low, float high) {
         boolean at(int e, float tau) {
             if (mask != null) {
-                return mask[e];
+                return mask[e] != 0;
             }
             float a = Math.abs(tau);
             return a >= low && a <= high;
@@ -150,7 +157,7 @@ final class TaskArithmeticKernel {
             return null;
         }
         int n = tau.length;
-        boolean[] keep = new boolean[n];
+        int[] keep = new int[n]; // all ones where kept, for branch-free masking
         switch (how) {
             case MAGNITUDE, MAGNITUDE_OUTLIERS -> {
                 long target = (long) (density * n);
@@ -171,7 +178,7 @@ final class TaskArithmeticKernel {
             case RANDOM -> {
                 SplittableRandom random = new SplittableRandom(seed);
                 for (int e = 0; e < n; e++) {
-                    keep[e] = (float) random.nextDouble() < density;
+                    keep[e] = (float) random.nextDouble() < density ? -1 : 0;
                 }
             }
             case DELLA_MAGPRUNE -> {
@@ -196,7 +203,7 @@ final class TaskArithmeticKernel {
                         int j = (int) (keys[rank] & 0xFFFFFFFFL);
                         float rankNorm = columns > 1 ? (float) rank / (columns - 1) : 0f;
                         float probability = rankNorm * (float) (2 * epsilon) + (float) (density - epsilon);
-                        keep[offset + j] = u[offset + j] < probability;
+                        keep[offset + j] = u[offset + j] < probability ? -1 : 0;
                     }
                 }
             }
