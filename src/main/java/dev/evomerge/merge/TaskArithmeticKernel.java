@@ -73,8 +73,12 @@ final class TaskArithmeticKernel {
         IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
             int from = c * CHUNK;
             int len = Math.min(n, from + CHUNK) - from;
-            float[][] weighted = new float[models][len];
-            float[] total = new float[len];
+            float[][] buffers = scratch(models + 3);
+            float[][] weighted = java.util.Arrays.copyOf(buffers, models);
+            float[] total = buffers[models];
+            float[] sum = buffers[models + 1];
+            float[] divisor = buffers[models + 2];
+            Arrays.fill(total, 0, len, 0f);
             for (int k = 0; k < models; k++) {
                 float[] tau = taskVectors.get(k);
                 float[] wk = weighted[k];
@@ -107,8 +111,8 @@ final class TaskArithmeticKernel {
             }
             if (method.consensus()) {
                 // majority sign by summed mass; an entry of sign 0 never agrees
-                float[] sum = new float[len];
-                float[] divisor = new float[len];
+                Arrays.fill(sum, 0, len, 0f);
+                Arrays.fill(divisor, 0, len, 0f);
                 for (int k = 0; k < models; k++) {
                     float[] wk = weighted[k];
                     int weightBits = Float.floatToRawIntBits(w[k]);
@@ -135,6 +139,18 @@ final class TaskArithmeticKernel {
             }
         });
         return out;
+    }
+
+    /** Per-thread chunk buffers: fresh arrays would cost a zeroing pass as large as the work. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[0][]);
+
+    private static float[][] scratch(int count) {
+        float[][] buffers = SCRATCH.get();
+        if (buffers.length < count) {
+            buffers = new float[count][CHUNK];
+            SCRATCH.set(buffers);
+        }
+        return buffers;
     }
 
     /**
