@@ -8,7 +8,7 @@ import java.util.List;
 
 /** The one registry of strategies, keyed by the name experiments use. */
 public final class Strategies {
-    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes");
+    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes", "m2n2");
 
     private Strategies() {
     }
@@ -24,6 +24,7 @@ public final class Strategies {
             case "ga" -> GeneticAlgorithm.of(h, bounds, objectives);
             case "nsga2" -> Nsga2.of(h, bounds, objectives);
             case "cmaes" -> CmaEs.of(h, bounds, objectives);
+            case "m2n2" -> M2n2.of(h, bounds);
             default -> throw new EvomergeException("unknown strategy '" + name + "'" + DidYouMean.suggest(name, NAMES));
         };
         h.rejectUnknown();
