@@ -4,7 +4,6 @@ import dev.evomerge.experiment.Budget;
 import dev.evomerge.experiment.Checkpoint;
 import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Runner;
-import dev.evomerge.report.LiveReport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,12 +30,8 @@ public final class ResumeCommand implements Callable<Integer> {
     @Option(names = "--time", description = "New time budget (total), e.g. 2h.")
     String time;
 
-    @Option(names = "--refresh", defaultValue = "60", paramLabel = "SECONDS",
-            description = "Redraw plots and report.html at most this often while running (default ${DEFAULT-VALUE}; 0: every generation).")
-    double refresh;
-
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
+    @Mixin
+    RunDisplay display;
 
     @Override
     public Integer call() {
@@ -47,10 +42,7 @@ public final class ResumeCommand implements Callable<Integer> {
             budget = old.with(generations, evaluations, time == null ? null : Budget.seconds(time, "--time"));
         }
         try (Runner runner = Runner.resume(runDir, budget)) {
-            LiveReport live = new LiveReport(runner.runDir(), refresh);
-            Runner.Summary s = runner.afterCheckpoint(live).run(!noProgress);
-            live.draw();
-            Summaries.print(s);
+            display.run(runner);
         }
         return 0;
     }

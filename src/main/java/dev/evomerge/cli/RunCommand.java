@@ -2,7 +2,6 @@ package dev.evomerge.cli;
 
 import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Runner;
-import dev.evomerge.report.LiveReport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,12 +25,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "The run directory (default: OUTPUT/NAME/RUN_ID).")
     Path out;
 
-    @Option(names = "--refresh", defaultValue = "60", paramLabel = "SECONDS",
-            description = "Redraw plots and report.html at most this often while running (default ${DEFAULT-VALUE}; 0: every generation).")
-    double refresh;
-
-    @Option(names = "--no-progress", description = "No progress bar (for logs and CI).")
-    boolean noProgress;
+    @Mixin
+    RunDisplay display;
 
     @Override
     public Integer call() {
@@ -41,10 +36,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (Runner runner = Runner.start(config, out)) {
             System.out.println("run directory: " + runner.runDir());
-            LiveReport live = new LiveReport(runner.runDir(), refresh);
-            Runner.Summary s = runner.afterCheckpoint(live).run(!noProgress);
-            live.draw();
-            Summaries.print(s);
+            display.run(runner);
         }
         return 0;
     }
