@@ -8,7 +8,7 @@ import java.util.List;
 
 /** The one registry of strategies, keyed by the name experiments use. */
 public final class Strategies {
-    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes", "m2n2");
+    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes", "m2n2", "map_elites");
 
     private Strategies() {
     }
@@ -25,6 +25,7 @@ public final class Strategies {
             case "nsga2" -> Nsga2.of(h, bounds, objectives);
             case "cmaes" -> CmaEs.of(h, bounds, objectives);
             case "m2n2" -> M2n2.of(h, bounds);
+            case "map_elites" -> MapElites.of(h, bounds);
             default -> throw new EvomergeException("unknown strategy '" + name + "'" + DidYouMean.suggest(name, NAMES));
         };
         h.rejectUnknown();
