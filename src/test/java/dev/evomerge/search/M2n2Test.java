@@ -103,4 +103,110 @@ class M2n2Test {
         }
         assertEquals(results.size(), results.stream().distinct().count(), "every ablation changes the search: " + results);
     }
+
+    /** A full archive (6 members, 3 datapoints each) on a 4-dimensional box, steps 0..n-1 told with niche scores. */
+    private static M2n2 filled(String json, int steps) {
+        M2n2 m = m2n2(json, 4);
+        drive(m, 0, steps);
+        return m;
+    }
+
+    private static List<List<Genome>> drive(M2n2 m, int firstStep, int steps) {
+        List<List<Genome>> asked = new ArrayList<>();
+        for (int step = firstStep; step < firstStep + steps; step++) {
+            List<Genome> genomes = m.ask(new SplittableRandom(7L * 1_000_003 + step));
+            List<Outcome> told = new ArrayList<>();
+            for (Genome g : genomes) {
+                told.add(scored(g.get(0) > 0.5 ? 1 : 0, g.get(1) > 0.5 ? 1 : 0, g.get(2) + g.get(3) > 1 ? 1 : 0));
+            }
+            m.tell(genomes, told);
+            asked.add(genomes);
+        }
+        return asked;
+    }
+
+    @Test
+    void restoredArchiveAndScoresContinueExactlyLikeTheOriginal() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String config = "{\"population\": 6, \"batch\": 2, \"mutation_std\": 0.01}";
+        M2n2 original = filled(config, 8); // 16 told: the archive is full and children are being bred
+        M2n2 restored = m2n2(config, 4);
+        restored.restore(json.readTree(json.writeValueAsString(original.state())));
+        List<List<Genome>> a = drive(original, 8, 6);
+        List<List<Genome>> b = drive(restored, 8, 6);
+        assertEquals(a, b);
+        assertEquals(json.writeValueAsString(original.state()), json.writeValueAsString(restored.state()));
+    }
+
+    @Test
+    void withoutCrossoverAChildIsACopyOfAnArchiveMember() {
+        M2n2 m = filled("{\"population\": 6, \"crossover\": false}", 6);
+        List<double[]> archive = m.archive();
+        for (int step = 0; step < 20; step++) {
+            double[] child = m.ask(new SplittableRandom(step)).getFirst().toArray();
+            assertTrue(archive.stream().anyMatch(g -> java.util.Arrays.equals(g, child)), "child is a copy");
+        }
+    }
+
+    @Test
+    void withoutSplitPointAChildIsOneSlerpOfTwoMembers() {
+        M2n2 whole = filled("{\"population\": 6, \"split_point\": false}", 6);
+        M2n2 split = filled("{\"population\": 6}", 6);
+        List<double[]> archive = whole.archive();
+        int wholeMatches = 0;
+        int splitMatches = 0;
+        for (int step = 0; step < 20; step++) {
+            wholeMatches += isOneSlerp(whole.ask(new SplittableRandom(step)).getFirst().toArray(), archive) ? 1 : 0;
+            splitMatches += isOneSlerp(split.ask(new SplittableRandom(step)).getFirst().toArray(), split.archive()) ? 1 : 0;
+        }
+        assertEquals(20, wholeMatches, "every child lies on one slerp arc between two members");
+        assertTrue(splitMatches < 20, "with a split point most children do not: " + splitMatches);
+    }
+
+    /** Whether x = slerp(t, a, b) for some members a, b and some t in [0, 1] (t searched on a fine grid, then refined). */
+    private static boolean isOneSlerp(double[] x, List<double[]> archive) {
+        for (double[] a : archive) {
+            for (double[] b : archive) {
+                double lo = 0;
+                double hi = 1;
+                for (int round = 0; round < 4; round++) {
+                    double bestT = lo;
+                    double bestErr = Double.MAX_VALUE;
+                    for (int k = 0; k <= 1000; k++) {
+                        double t = lo + (hi - lo) * k / 1000;
+                        double[] y = new double[x.length];
+                        M2n2.slerp(t, a, b, 0, x.length, y);
+                        double err = 0;
+                        for (int i = 0; i < x.length; i++) {
+                            err = Math.max(err, Math.abs(x[i] - y[i]));
+                        }
+                        if (err < bestErr) {
+                            bestErr = err;
+                            bestT = t;
+                        }
+                    }
+                    if (bestErr < 1e-9) {
+                        return true;
+                    }
+                    double step = (hi - lo) / 1000;
+                    lo = Math.max(0, bestT - step);
+                    hi = Math.min(1, bestT + step);
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void theMatchmakerOnlyPicksPartnersThatCoverWhatParentOneMisses() {
+        // member 0 covers datapoints 0 and 1; member 1 covers nothing; member 2 covers datapoint 2 only.
+        // Whoever is parent 1, attraction to member 1 is 0; with parent 1 = member 0 only member 2 attracts.
+        M2n2 m = m2n2("{\"population\": 3, \"split_point\": false}", 2);
+        m.tell(List.of(Genome.of(1, 0), Genome.of(0.5, 0.5), Genome.of(0, 1)), List.of(scored(1, 1, 0), scored(0, 0, 0), scored(0, 0, 1)));
+        for (int step = 0; step < 30; step++) {
+            double[] child = m.ask(new SplittableRandom(step)).getFirst().toArray();
+            // children of (0, 2) lie on the unit quarter circle; any pairing with member 1 would not (|x| != 1)
+            assertEquals(1, Math.hypot(child[0], child[1]), 1e-9, "partner drawn by attraction");
+        }
+    }
 }
