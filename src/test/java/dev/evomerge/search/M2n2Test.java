@@ -112,17 +112,8 @@ class M2n2Test {
     }
 
     private static List<List<Genome>> drive(M2n2 m, int firstStep, int steps) {
-        List<List<Genome>> asked = new ArrayList<>();
-        for (int step = firstStep; step < firstStep + steps; step++) {
-            List<Genome> genomes = m.ask(new SplittableRandom(7L * 1_000_003 + step));
-            List<Outcome> told = new ArrayList<>();
-            for (Genome g : genomes) {
-                told.add(scored(g.get(0) > 0.5 ? 1 : 0, g.get(1) > 0.5 ? 1 : 0, g.get(2) + g.get(3) > 1 ? 1 : 0));
-            }
-            m.tell(genomes, told);
-            asked.add(genomes);
-        }
-        return asked;
+        return TestFunctions.drive(m, g -> scored(g.get(0) > 0.5 ? 1 : 0, g.get(1) > 0.5 ? 1 : 0, g.get(2) + g.get(3) > 1 ? 1 : 0),
+                7, firstStep, steps);
     }
 
     @Test

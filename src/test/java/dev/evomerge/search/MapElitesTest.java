@@ -46,16 +46,8 @@ class MapElitesTest {
 
     /** Datapoint j scores when gene j / 2 exceeds 0.5 (4 datapoints over 3 genes: the halves differ). */
     private static List<List<Genome>> drive(MapElites m, int firstStep, int steps) {
-        List<List<Genome>> asked = new java.util.ArrayList<>();
-        for (int step = firstStep; step < firstStep + steps; step++) {
-            List<Genome> genomes = m.ask(new SplittableRandom(11L * 1_000_003 + step));
-            m.tell(genomes, genomes.stream().map(g -> {
-                double[] d = {g.get(0) > 0.5 ? 1 : 0, g.get(0) > 0.3 ? 1 : 0, g.get(1) > 0.5 ? 1 : 0, g.get(2) > 0.7 ? 1 : 0};
-                return new Outcome(new double[] {g.get(0) + g.get(1) - g.get(2)}, d);
-            }).toList());
-            asked.add(genomes);
-        }
-        return asked;
+        return TestFunctions.drive(m, g -> new Outcome(new double[] {g.get(0) + g.get(1) - g.get(2)},
+                new double[] {g.get(0) > 0.5 ? 1 : 0, g.get(0) > 0.3 ? 1 : 0, g.get(1) > 0.5 ? 1 : 0, g.get(2) > 0.7 ? 1 : 0}), 11, firstStep, steps);
     }
 
     @Test

@@ -46,4 +46,16 @@ final class TestFunctions {
         double h = second ? 1 - (f1 / g) * (f1 / g) : 1 - Math.sqrt(f1 / g);
         return new double[] {f1, g * h};
     }
+
+    /** Steps firstStep.. of an ask/tell loop (random seeded per step), each genome told score(genome); what was asked. */
+    static java.util.List<java.util.List<Genome>> drive(Strategy s, java.util.function.Function<Genome, Outcome> score, long seed,
+                                                        int firstStep, int steps) {
+        java.util.List<java.util.List<Genome>> asked = new java.util.ArrayList<>();
+        for (int step = firstStep; step < firstStep + steps; step++) {
+            java.util.List<Genome> genomes = s.ask(new java.util.SplittableRandom(seed * 1_000_003 + step));
+            s.tell(genomes, genomes.stream().map(score).toList());
+            asked.add(genomes);
+        }
+        return asked;
+    }
 }
