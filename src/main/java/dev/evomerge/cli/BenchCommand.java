@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 BenchMergeCommand.class,
                 BenchSearchCommand.class,
                 BenchEvalCommand.class,
+                BenchM2n2Command.class,
         })
 public final class BenchCommand {
 }
