@@ -3,8 +3,6 @@ package dev.evomerge.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** The scratch folder of a benchmark: the one given (kept), or a temporary one removed afterwards. */
 final class BenchDirectory {
@@ -21,11 +19,7 @@ final class BenchDirectory {
             return work.run(dir);
         } finally {
             if (given == null) {
-                try (Stream<Path> walk = Files.walk(dir)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
+                dev.evomerge.tensor.AtomicFiles.deleteTree(dir);
             }
         }
     }

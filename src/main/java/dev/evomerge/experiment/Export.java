@@ -12,13 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.ComputeDevice;
+import dev.evomerge.tensor.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a chosen point of a run's front as a standard checkpoint (streamed through the merge engine) with
@@ -60,7 +59,7 @@ public final class Export {
                 }
             }
             if (Files.exists(out)) {
-                deleteTree(out);
+                AtomicFiles.deleteTree(out);
             }
             Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
             return new Result(out, chosen, rescored);
@@ -68,7 +67,7 @@ public final class Export {
             throw new EvomergeException(out + ": cannot write: " + e.getMessage(), e);
         } finally {
             try {
-                deleteTree(staging);
+                AtomicFiles.deleteTree(staging);
             } catch (IOException ignored) {
                 // a hidden .unverified folder is never mistaken for an export
             }
@@ -103,7 +102,7 @@ public final class Export {
                     + "into the weights (a standard checkpoint).\n\n```yaml\n" + blueprint.toYaml() + "```\n" + card);
         } finally {
             models.forEach(ModelCheckpoint::close);
-            deleteTree(merged);
+            AtomicFiles.deleteTree(merged);
         }
     }
 
@@ -139,13 +138,4 @@ public final class Export {
         return card.toString();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }

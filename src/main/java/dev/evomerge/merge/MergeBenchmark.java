@@ -7,6 +7,7 @@ import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.DType;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.TensorInfo;
+import dev.evomerge.tensor.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -117,7 +118,7 @@ public final class MergeBenchmark {
         double merge = Double.MAX_VALUE;
         // alternate, best of each; inputs evicted from the page cache first, as when models come from disk
         for (int round = 0; round < 3; round++) {
-            deleteTree(mergeOut);
+            AtomicFiles.deleteTree(mergeOut);
             Files.deleteIfExists(floorOut);
             evict(shards);
             long t0 = System.nanoTime();
@@ -131,7 +132,7 @@ public final class MergeBenchmark {
             merge = Math.min(merge, (t3 - t2) / 1e9);
         }
         Files.deleteIfExists(floorOut);
-        deleteTree(mergeOut);
+        AtomicFiles.deleteTree(mergeOut);
 
         Map<String, ModelCheckpoint> opened = MergeEngine.open(recipe, dir);
         long t3 = System.nanoTime();
@@ -171,15 +172,6 @@ public final class MergeBenchmark {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 
     public static void report(Result r, PrintWriter out) {
         out.printf("bench merge: ties of a base and 3 fine-tunes, %.2f GB of bf16 inputs in all, read from disk (evicted from the page cache), best of 3%n",

@@ -10,7 +10,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -111,7 +110,7 @@ public final class CheckpointWriter implements AutoCloseable {
                 if (!overwrite && !isEmptyDirectory(target)) {
                     throw new FileAlreadyExistsException(target.toString());
                 }
-                deleteTree(target);
+                AtomicFiles.deleteTree(target);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(target.getParent());
@@ -131,21 +130,11 @@ public final class CheckpointWriter implements AutoCloseable {
             weights.close();
         }
         try {
-            deleteTree(temp);
+            AtomicFiles.deleteTree(temp);
         } catch (IOException ignored) {
             // a leftover hidden .partial directory never looks like a checkpoint
         }
         done = true;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -44,6 +44,18 @@ public final class AtomicFiles {
         write(target, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** Removes a directory and everything under it (the temporary or unverified ones writes leave behind); no-op if absent. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Makes a rename in {@code dir} durable (fsync on the directory; a no-op where the OS refuses it). */
     public static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
