@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 MergeCommand.class,
                 RunCommand.class,
+                ReproduceCommand.class,
                 ResumeCommand.class,
                 FrontCommand.class,
                 ExportCommand.class,

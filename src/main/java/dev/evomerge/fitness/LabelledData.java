@@ -44,6 +44,15 @@ public final class LabelledData {
         return labels[row];
     }
 
+    /** Every input value times {@code factor}. */
+    public LabelledData scaled(float factor) {
+        float[] x = inputs.clone();
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= factor;
+        }
+        return new LabelledData(x, labels, features);
+    }
+
     /** The rows at {@code rows}, in that order. */
     public LabelledData rows(int[] rows) {
         float[] x = new float[rows.length * features];

@@ -150,6 +150,21 @@ public final class CmaEs implements Strategy {
         return sigma;
     }
 
+    /** Starts the search distribution at the mean of the given genomes (e.g. the average of pretrained models). */
+    @Override
+    public void startFrom(List<Genome> starts) {
+        if (generation > 0 || starts.isEmpty()) {
+            throw new dev.evomerge.EvomergeException("cmaes starts from at least one genome, before its first generation");
+        }
+        double[] m = new double[n];
+        for (Genome g : starts) {
+            for (int i = 0; i < n; i++) {
+                m[i] += g.get(i) / starts.size();
+            }
+        }
+        mean = m;
+    }
+
     @Override
     public List<Genome> ask(RandomGenerator random) {
         pendingY = new double[lambda][n];
@@ -297,12 +312,12 @@ public final class CmaEs implements Strategy {
         s.put("generation", generation);
         s.put("eigen_generation", eigenGeneration);
         s.put("sigma", sigma);
-        s.set("mean", array(mean));
-        s.set("pc", array(pc));
-        s.set("ps", array(ps));
-        s.set("d", array(d));
+        s.set("mean", JeneticsPopulation.array(mean));
+        s.set("pc", JeneticsPopulation.array(pc));
+        s.set("ps", JeneticsPopulation.array(ps));
+        s.set("d", JeneticsPopulation.array(d));
         if (separable) {
-            s.set("diag_c", array(diagC));
+            s.set("diag_c", JeneticsPopulation.array(diagC));
         } else {
             s.set("c", matrix(c));
             s.set("b", matrix(b));
@@ -328,18 +343,10 @@ public final class CmaEs implements Strategy {
         pendingY = null;
     }
 
-    private static ArrayNode array(double[] values) {
-        ArrayNode a = JsonNodeFactory.instance.arrayNode();
-        for (double v : values) {
-            a.add(v);
-        }
-        return a;
-    }
-
     private static ArrayNode matrix(double[][] m) {
         ArrayNode a = JsonNodeFactory.instance.arrayNode();
         for (double[] row : m) {
-            a.add(array(row));
+            a.add(JeneticsPopulation.array(row));
         }
         return a;
     }

@@ -110,6 +110,15 @@ final class JeneticsPopulation<C extends Comparable<? super C>> {
         return ISeq.of(out);
     }
 
+    /** A JSON array of the values (for strategy states). */
+    static ArrayNode array(double[] values) {
+        ArrayNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode(values.length);
+        for (double v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
     static double[] doubles(JsonNode array) {
         double[] out = new double[array.size()];
         for (int i = 0; i < out.length; i++) {

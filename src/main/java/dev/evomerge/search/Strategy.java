@@ -31,6 +31,15 @@ public interface Strategy {
 
     void tell(List<Genome> genomes, List<Outcome> outcomes);
 
+    /**
+     * Starts the search from these genomes (the models being merged, pretrained networks) instead of
+     * random ones: the first asks return them. Called once, before the first ask; strategies whose
+     * method has no such start refuse.
+     */
+    default void startFrom(List<Genome> starts) {
+        throw new dev.evomerge.EvomergeException("strategy " + name() + " cannot start from given genomes (m2n2 and map_elites can)");
+    }
+
     /** A JSON snapshot of the whole state. */
     JsonNode state();
 

@@ -1,6 +1,16 @@
 package dev.evomerge.fitness;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.evomerge.tensor.TensorInfo;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +37,8 @@ class DigitsReproductionTest {
         for (int i = 0; i < flat.length; i++) {
             flat[i] = (float) random.nextGaussian();
         }
-        try (DigitsReproduction reproduction = new DigitsReproduction(mlp, data, data)) {
+        {
+            DigitsReproduction reproduction = new DigitsReproduction(mlp, data, data);
             double[] correct = reproduction.correct(Genome.of(flat), false);
             for (int r = 0; r < rows; r++) {
                 // layout: W0 [5,4], b0 [5], W1 [3,5], b1 [3]
@@ -57,16 +68,75 @@ class DigitsReproductionTest {
     }
 
     @Test
+    void plainJavaLogitsMatchTheEngineOnRealDigits() {
+        LabelledData train = Digits.split(0)[0].scaled(16);
+        MlpClassifier mlp = MlpClassifier.of(64, 256, 10);
+        Random random = new Random(5);
+        double[] flat = new double[mlp.parameterCount()];
+        for (int i = 0; i < flat.length; i++) {
+            flat[i] = random.nextGaussian() * 0.05;
+        }
+        float[][] java = new MlpForward(mlp, train).logits(flat);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            int offset = 0;
+            for (TensorInfo t : mlp.tensors()) {
+                float[] v = new float[(int) t.numel()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) flat[offset++];
+                }
+                tensors.put(t.name(), manager.create(v, new Shape(t.shape())));
+            }
+            float[] engine = mlp.logits(tensors, manager.create(train.inputs(), new Shape(train.size(), 64))).toFloatArray();
+            assertEquals(train.size(), java.length, "every row, across a partial last block");
+            for (int r = 0; r < java.length; r++) {
+                for (int c = 0; c < 10; c++) {
+                    assertEquals(engine[r * 10 + c], java[r][c], 1e-4 * Math.max(1, Math.abs(engine[r * 10 + c])), "row " + r + " class " + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void outcomesCarryAccuracyOnAllOddAndEvenDigits() {
+        LabelledData data = new LabelledData(new float[4], new int[] {1, 2, 3, 4}, 1);
+        DigitsReproduction d = new DigitsReproduction(MlpClassifier.of(1, 2, 5), data, data);
+        assertArrayEquals(new double[] {0.5, 1.0, 0.0}, d.outcome(new double[] {1, 0, 1, 0}).objectives(), 1e-12);
+    }
+
+    @Test
     void m2n2OnRealDigitsIsSeededAndLearns() {
         ObjectNode h = new ObjectMapper().createObjectNode().put("population", 10).put("init_std", 0.01).put("mutation_std", 0.01);
-        try (DigitsReproduction digits = DigitsReproduction.ofDigits(0)) {
-            DigitsReproduction.RunResult a = digits.run("m2n2", h, 1.0, 7, 120);
-            DigitsReproduction.RunResult b = digits.run("m2n2", h, 1.0, 7, 120);
-            assertEquals(120, a.passes());
-            assertEquals(a.testAccuracy(), b.testAccuracy());
-            assertEquals(a.trainAccuracy(), b.trainAccuracy());
-            // ten classes: a chance-level start is ~10 %; 110 children of M2N2 get well above it
-            org.junit.jupiter.api.Assertions.assertTrue(a.trainAccuracy() > 0.15, "train accuracy " + a.trainAccuracy());
+        DigitsReproduction digits = DigitsReproduction.ofDigits(0L, true);
+        DigitsReproduction.RunResult a = digits.run("M2N2", "m2n2", h, 10, 7, 300, List.of(), n -> { });
+        DigitsReproduction.RunResult b = digits.run("M2N2", "m2n2", h, 10, 7, 300, List.of(), n -> { });
+        assertEquals(300, a.passes());
+        assertEquals(a.testAccuracy(), b.testAccuracy());
+        assertEquals(a.trainAccuracy(), b.trainAccuracy());
+        // ten classes: a chance-level start is ~10 %; 300 passes of M2N2 get well above it
+        assertTrue(a.trainAccuracy() > 0.2, "train accuracy " + a.trainAccuracy());
+    }
+
+    @Test
+    void trainedHalvesEachKnowTheirOwnDigits() {
+        DigitsReproduction digits = DigitsReproduction.ofDigits(0L, true);
+        List<Genome> halves = digits.trainedHalves(42, 0.01, 10, 0.003);
+        double[] low = digits.correct(halves.get(0), true);
+        double[] high = digits.correct(halves.get(1), true);
+        LabelledData test = Digits.split(0)[1];
+        double lowOnLow = 0;
+        double lowOnHigh = 0;
+        int lows = 0;
+        for (int r = 0; r < test.size(); r++) {
+            if (test.label(r) < 5) {
+                lowOnLow += low[r];
+                lows++;
+            } else {
+                lowOnHigh += low[r];
+            }
         }
+        assertTrue(lowOnLow / lows > 0.8, "the 0–4 model on digits 0–4: " + lowOnLow / lows);
+        assertEquals(0, lowOnHigh, "it never predicts a class it was not trained on");
+        assertTrue(DigitsReproduction.mean(high) > 0.35, "the 5–9 model on all digits: " + DigitsReproduction.mean(high));
     }
 }

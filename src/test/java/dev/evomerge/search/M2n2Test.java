@@ -51,18 +51,36 @@ class M2n2Test {
     }
 
     @Test
-    void splitPointCrossoverSlerpsEachSideWithItsOwnRatio() {
+    void theFirstAsksAreTheGivenStartsThenChildrenOfThem() {
+        M2n2 m = m2n2("{\"population\": 5, \"batch\": 2, \"crossover\": false}", 2);
+        m.startFrom(List.of(Genome.of(0.2, 0.9), Genome.of(0.8, 0.1)));
+        List<Genome> first = m.ask(new SplittableRandom(1));
+        assertEquals(List.of(Genome.of(0.2, 0.9), Genome.of(0.8, 0.1)), first);
+        m.tell(first, List.of(scored(1, 0), scored(0, 1)));
+        for (int step = 2; step < 12; step++) {
+            // no random starts after the given ones: without crossover every child is a copy of one of them
+            for (Genome child : m.ask(new SplittableRandom(step))) {
+                assertTrue(first.contains(child), child.toString());
+            }
+        }
+    }
+
+    @Test
+    void splitPointCrossoverUsesOneAngleAndOppositeRatiosOnEachSide() {
         double[] p1 = {1, 0, 0.5, 0.2};
         double[] p2 = {0, 1, 0.1, 0.9};
-        double[] out = new double[4];
-        M2n2.slerp(0.3, p1, p2, 0, 2, out);
-        // the first two entries: unit vectors 90° apart, so sin((1−t)π/2), sin(tπ/2)
-        assertEquals(Math.sin(0.7 * Math.PI / 2), out[0], 1e-12);
-        assertEquals(Math.sin(0.3 * Math.PI / 2), out[1], 1e-12);
-        M2n2.slerp(0.7, p1, p2, 2, 4, out);
-        double cos = (0.5 * 0.1 + 0.2 * 0.9) / Math.hypot(0.5, 0.2) / Math.hypot(0.1, 0.9);
+        double[] out = Variation.slerp(p1, p2, 0.3, 2);
+        // one angle between the whole vectors, as the paper's code computes it
+        double cos = (0.5 * 0.1 + 0.2 * 0.9) / Math.sqrt(1 + 0.25 + 0.04) / Math.sqrt(1 + 0.01 + 0.81);
         double omega = Math.acos(cos);
+        double before1 = Math.sin(0.7 * omega) / Math.sin(omega);
+        double before2 = Math.sin(0.3 * omega) / Math.sin(omega);
+        assertEquals(before1 * 1 + before2 * 0, out[0], 1e-12);
+        assertEquals(before1 * 0 + before2 * 1, out[1], 1e-12);
+        // after the split the ratio is 1 − w = 0.7
         assertEquals(Math.sin(0.3 * omega) / Math.sin(omega) * 0.5 + Math.sin(0.7 * omega) / Math.sin(omega) * 0.1, out[2], 1e-12);
+        // colinear parents: linear interpolation
+        assertArrayEquals(new double[] {1.3, 2.6}, Variation.slerp(new double[] {1, 2}, new double[] {2, 4}, 0.3, 2), 1e-12);
     }
 
     /** Datapoint j scores when gene j is within 0.1 of a hidden target: a problem with niches. */
@@ -165,8 +183,7 @@ class M2n2Test {
                     double bestErr = Double.MAX_VALUE;
                     for (int k = 0; k <= 1000; k++) {
                         double t = lo + (hi - lo) * k / 1000;
-                        double[] y = new double[x.length];
-                        M2n2.slerp(t, a, b, 0, x.length, y);
+                        double[] y = Variation.slerp(a, b, t, x.length);
                         double err = 0;
                         for (int i = 0; i < x.length; i++) {
                             err = Math.max(err, Math.abs(x[i] - y[i]));
