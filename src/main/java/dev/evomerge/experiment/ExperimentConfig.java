@@ -73,6 +73,9 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
     }
 
     private static ExperimentConfig of(ObjectNode root, Path directory) {
+        if (root.has("strategies") && !root.has("strategy")) {
+            throw new EvomergeException("a comparison of strategies (strategies:), not one search: run it with ./run.sh reproduce");
+        }
         known(root, TOP, "");
         String name = text(root, "name");
         if (!name.matches("[A-Za-z0-9._-]+")) {

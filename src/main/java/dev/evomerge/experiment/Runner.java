@@ -211,6 +211,9 @@ public final class Runner implements AutoCloseable {
                 afterCheckpoint.run();
                 runLog(String.format("generation %d: %d evaluations, front %d, hypervolume %.6g", generation, evaluated,
                         archive.size(), hypervolume.getLast()));
+                if (!strategy.note().isEmpty()) {
+                    runLog(strategy.note());
+                }
                 if (bar != null) {
                     bar.stepTo(budget.generations() != null ? generation : evaluated);
                     bar.setExtraMessage(String.format(" evals %d · front %d · HV %.4g · best %s", evaluated, archive.size(),

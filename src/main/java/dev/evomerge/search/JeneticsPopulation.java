@@ -58,6 +58,11 @@ final class JeneticsPopulation<C extends Comparable<? super C>> {
         return bounds.clip(x);
     }
 
+    /** Every member, as genomes in population order. */
+    List<Genome> genomes(ISeq<Phenotype<DoubleGene, C>> population) {
+        return population.stream().map(p -> genome(p.genotype())).toList();
+    }
+
     /** The phenotypes that still need a fitness, as genomes in population order. */
     List<Genome> unevaluated(ISeq<Phenotype<DoubleGene, C>> population) {
         return population.stream().filter(Phenotype::nonEvaluated).map(p -> genome(p.genotype())).toList();

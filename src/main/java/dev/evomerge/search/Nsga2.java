@@ -81,6 +81,11 @@ public final class Nsga2 implements Strategy {
         generation++;
     }
 
+    /** The current population's genomes (for MAP, which reads the converged front off it). */
+    List<Genome> population() {
+        return codec.genomes(population);
+    }
+
     @Override
     public JsonNode state() {
         return codec.state(generation, population);

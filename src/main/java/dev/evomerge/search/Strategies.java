@@ -8,7 +8,7 @@ import java.util.List;
 
 /** The one registry of strategies, keyed by the name experiments use. */
 public final class Strategies {
-    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes", "m2n2", "map_elites");
+    public static final List<String> NAMES = List.of("random", "ga", "nsga2", "cmaes", "m2n2", "map_elites", "map");
 
     private Strategies() {
     }
@@ -26,6 +26,7 @@ public final class Strategies {
             case "cmaes" -> CmaEs.of(h, bounds, objectives);
             case "m2n2" -> M2n2.of(h, bounds);
             case "map_elites" -> MapElites.of(h, bounds);
+            case "map" -> AmortizedParetoFront.of(h, bounds, objectives);
             default -> throw new EvomergeException("unknown strategy '" + name + "'" + DidYouMean.suggest(name, NAMES));
         };
         h.rejectUnknown();

@@ -40,6 +40,11 @@ public interface Strategy {
         throw new dev.evomerge.EvomergeException("strategy " + name() + " cannot start from given genomes (m2n2 and map_elites can)");
     }
 
+    /** A line on what the strategy has learned so far, for the run log (e.g. MAP's surrogate error); empty for none. */
+    default String note() {
+        return "";
+    }
+
     /** A JSON snapshot of the whole state. */
     JsonNode state();
 

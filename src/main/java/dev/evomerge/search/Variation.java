@@ -49,15 +49,7 @@ final class Variation {
      * Linear interpolation where the parents are (nearly) colinear, as the paper's code does.
      */
     static double[] slerp(double[] p1, double[] p2, double w, int split) {
-        double n1 = 0;
-        double n2 = 0;
-        double dot = 0;
-        for (int i = 0; i < p1.length; i++) {
-            n1 += p1[i] * p1[i];
-            n2 += p2[i] * p2[i];
-            dot += p1[i] * p2[i];
-        }
-        double cos = n1 > 0 && n2 > 0 ? Math.clamp(dot / Math.sqrt(n1 * n2), -1, 1) : 1;
+        double cos = Math.clamp(cosine(p1, p2, 1), -1, 1);
         double omega = Math.acos(cos);
         double sin = Math.sin(omega);
         double[] out = new double[p1.length];
@@ -72,6 +64,19 @@ final class Variation {
             }
         }
         return out;
+    }
+
+    /** The cosine of the angle between a and b; {@code ifZero} when either is the zero vector. */
+    static double cosine(double[] a, double[] b, double ifZero) {
+        double na = 0;
+        double nb = 0;
+        double dot = 0;
+        for (int i = 0; i < a.length; i++) {
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+            dot += a[i] * b[i];
+        }
+        return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : ifZero;
     }
 
     /** The split-point crossover with a random split and ratio, or without a split point (one SLERP). */
