@@ -57,7 +57,9 @@ public final class QuickstartCommand implements Callable<Integer> {
                         + "  ./run.sh export %1$s --pick front:3 --out my-merge%n      any point of it as a checkpoint%n"
                         + "  ./run.sh resume %1$s --generations 40%n      continue the search with a larger budget%n"
                         + "  ./run.sh merge %2$s/recipe.yaml --out again%n      the exported recipe merged again, bit for bit%n"
-                        + "  edit %3$s%n      another strategy (ga, cmaes, random), more layer groups, other ranges%n",
+                        + "  edit %3$s%n      another strategy (ga, cmaes, m2n2, map, random), more layer groups, other ranges%n"
+                        + "  ./run.sh run experiments/digits-halves-map.yaml%n      MAP: the front predicted by quadratic surrogates, then checked%n"
+                        + "  ./run.sh reproduce experiments/m2n2-digits-halves.yaml%n      the M2N2 paper's digits comparison (10 seeds)%n",
                 run, shown(merged), shown(experiment));
         return 0;
     }

@@ -51,6 +51,8 @@ public final class AmortizedParetoFront implements Strategy {
     private List<double[]> probe = new ArrayList<>();
     private List<double[]> probeValues = new ArrayList<>();
     private int stage;
+    /** The surrogate errors of the nested stages already merged, for the note. */
+    private List<String> finished = new ArrayList<>();
     /** What each job asked last (coefficients), so tell can hand each its outcomes. */
     private int[] asked = new int[0];
     private final List<List<double[]>> pendingCoefficients = new ArrayList<>();
@@ -315,6 +317,7 @@ public final class AmortizedParetoFront implements Strategy {
         }
         pendingCoefficients.clear();
         if (nested && jobs.stream().allMatch(j -> j.done)) {
+            finished.add("stage " + stage + jobErrors());
             List<Group> merged = new ArrayList<>();
             for (Job job : jobs) {
                 merged.add(mergedGroup(job));
@@ -407,9 +410,20 @@ public final class AmortizedParetoFront implements Strategy {
     /** The surrogate error so far, per job: mean |predicted − real| per metric over the predicted points evaluated. */
     @Override
     public String note() {
-        StringBuilder s = new StringBuilder("map stage " + stage + ": surrogate error (mean |predicted − real|)");
+        List<String> stages = new ArrayList<>(finished);
+        stages.add("stage " + stage + jobErrors());
+        return "map surrogate error (mean |predicted − real| per metric): " + String.join("; ", stages);
+    }
+
+    /** Each job's tasks and error, e.g. " [0]+[2] [0.0512, 0.0301]". */
+    private String jobErrors() {
+        StringBuilder s = new StringBuilder();
         for (Job job : jobs) {
-            s.append(' ').append(job.error());
+            s.append(' ');
+            if (nested) {
+                s.append(Arrays.stream(job.metrics).map(Arrays::toString).collect(java.util.stream.Collectors.joining("+")).replace(" ", "")).append(' ');
+            }
+            s.append(job.error());
         }
         return s.toString();
     }
@@ -420,6 +434,7 @@ public final class AmortizedParetoFront implements Strategy {
     public JsonNode state() {
         ObjectNode state = JSON.createObjectNode();
         state.put("stage", stage);
+        state.set("finished", JSON.valueToTree(finished));
         ArrayNode g = state.putArray("groups");
         for (Group group : groups) {
             ObjectNode node = g.addObject();
@@ -455,6 +470,7 @@ public final class AmortizedParetoFront implements Strategy {
     public void restore(JsonNode state) {
         try {
             stage = state.get("stage").asInt();
+            finished = new ArrayList<>(List.of(JSON.treeToValue(state.get("finished"), String[].class)));
             groups = new ArrayList<>();
             for (JsonNode node : state.get("groups")) {
                 groups.add(new Group(JeneticsPopulation.doubles(node.get("direction")), JSON.treeToValue(node.get("tasks"), int[].class),

@@ -69,7 +69,7 @@ class AmortizedParetoFrontTest {
         List<Outcome> real = predicted.stream().map(AmortizedParetoFrontTest::twoTasks).toList();
         m.tell(predicted, real);
         // exact quadratics: the surrogate error is rounding only
-        assertTrue(m.note().matches("map stage 0: surrogate error \\(mean \\|predicted − real\\|\\) \\[0\\.0000, 0\\.0000\\]"), m.note());
+        assertEquals("map surrogate error (mean |predicted − real| per metric): stage 0 [0.0000, 0.0000]", m.note());
         // and the predicted points are (nearly) Pareto-optimal and spread: their hypervolume is near a fine grid's front's
         List<double[]> grid = new ArrayList<>();
         for (int i = 0; i <= 200; i++) {
@@ -122,7 +122,8 @@ class AmortizedParetoFrontTest {
         assertEquals(true, state.get("jobs").get(0).get("last").asBoolean());
         List<List<Genome>> end = TestFunctions.drive(m, AmortizedParetoFrontTest::fourTasks, 7, 3, 2);
         assertEquals(5, end.get(1).size(), "the final front's predicted points, evaluated");
-        assertTrue(m.note().startsWith("map stage 2: surrogate error"), m.note());
+        assertTrue(m.note().matches("map surrogate error \\(mean \\|predicted − real\\| per metric\\): stage 1 \\[.\\]\\+\\[.\\] \\[[0-9., ]+\\] "
+                + "\\[.\\]\\+\\[.\\] \\[[0-9., ]+\\]; stage 2 \\[.,.\\]\\+\\[.,.\\] \\[[0-9., ]+\\]"), m.note());
     }
 
     @Test
