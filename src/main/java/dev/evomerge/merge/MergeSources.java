@@ -58,17 +58,16 @@ public final class MergeSources implements AutoCloseable {
                     if (!info.dtype().isFloat()) {
                         continue;
                     }
-                    float[] values = model.weights().readFloats(info.name());
-                    if (base != null && !isBase) {
+                    float[] values;
+                    if (base == null || isBase) {
+                        values = model.weights().readFloats(info.name());
+                    } else {
                         ModelCheckpoint b = checkpoints.get(base);
                         if (!b.weights().contains(info.name()) || !b.weights().info(info.name()).sameShape(info)) {
                             throw new EvomergeException("tensor '" + info.name() + "' of " + entry.getKey()
                                     + " has no counterpart of the same shape in the base " + base);
                         }
-                        float[] baseValues = b.weights().readFloats(info.name());
-                        for (int i = 0; i < values.length; i++) {
-                            values[i] -= baseValues[i];
-                        }
+                        values = model.weights().readDifference(info.name(), b.weights().readFloats(info.name()));
                     }
                     tensors.put(info.name(), manager.create(values, new Shape(info.shape())));
                 }

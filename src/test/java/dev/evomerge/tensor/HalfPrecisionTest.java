@@ -34,6 +34,31 @@ class HalfPrecisionTest {
     }
 
     @Test
+    void decodeDifferenceIsDecodeThenSubtractAcrossChunks() {
+        int n = 200_003; // several parallel chunks and a partial one
+        Random random = new Random(9);
+        float[] values = new float[n];
+        float[] base = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+            base[i] = (float) random.nextGaussian();
+        }
+        for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment stored = arena.allocate((long) n * dtype.byteSize());
+                HalfPrecision.encode(values, dtype, stored);
+                float[] decoded = new float[n];
+                HalfPrecision.decode(stored, dtype, decoded, n);
+                float[] difference = new float[n];
+                HalfPrecision.decodeDifference(stored, dtype, base, difference, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(decoded[i] - base[i]), Float.floatToRawIntBits(difference[i]), dtype + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void bf16KeepsInfinitiesZerosAndNaN() {
         assertEquals(0x7F80, bits(HalfPrecision.floatToBf16(Float.POSITIVE_INFINITY)));
         assertEquals(0xFF80, bits(HalfPrecision.floatToBf16(Float.NEGATIVE_INFINITY)));
