@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
-import dev.evomerge.tensor.PageCache;
 import dev.evomerge.tensor.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,9 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@code merge} command's engine: a recipe merged from checkpoints on disk into a new checkpoint
@@ -140,43 +137,21 @@ public final class MergeEngine {
         return named;
     }
 
-    /** How far ahead of the tensors being merged their inputs are asked of the disk (bytes of input). */
-    private static final long READ_AHEAD = 512L << 20;
-
-    /**
-     * The tasks in file order, taken one at a time by {@code parallelism} workers; as each is taken, the
-     * inputs of the tasks after it (up to {@link #READ_AHEAD} bytes) are advised to the kernel, so the disk
-     * streams while the CPU merges instead of each first touch of a page waiting for it.
-     */
     private static void run(MergePlan plan, MergeMethod method, Map<String, ModelCheckpoint> models, SafetensorsWriter weights,
                             Options options, Progress progress) {
         List<ModelCheckpoint> inputs = new ArrayList<>();
         plan.models().forEach(m -> inputs.add(models.get(m)));
-        List<MergePlan.TensorTask> tasks = plan.tasks();
-        ReadAhead ahead = new ReadAhead(tasks, inputs);
-        AtomicInteger next = new AtomicInteger();
-        List<Callable<Void>> workers = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager(options.device());
              ForkJoinPool pool = new ForkJoinPool(options.parallelism())) {
-            for (int w = 0; w < options.parallelism(); w++) {
-                workers.add(() -> {
-                    for (int i; (i = next.getAndIncrement()) < tasks.size(); ) {
-                        ahead.taken(i);
-                        MergePlan.TensorTask task = tasks.get(i);
-                        if (task.merged()) {
-                            weights.write(task.output().name(), mergeOne(task, method, inputs, root));
-                        } else {
-                            MergePlan.Input in = task.inputs().getFirst();
-                            weights.writeRaw(task.output().name(), inputs.get(in.model()).weights().raw(in.tensor()));
-                        }
-                        progress.written(task);
-                    }
-                    return null;
-                });
-            }
-            for (var done : pool.invokeAll(workers)) {
-                done.get();
-            }
+            pool.submit(() -> plan.tasks().parallelStream().forEach(task -> {
+                if (task.merged()) {
+                    weights.write(task.output().name(), mergeOne(task, method, inputs, root));
+                } else {
+                    MergePlan.Input in = task.inputs().getFirst();
+                    weights.writeRaw(task.output().name(), inputs.get(in.model()).weights().raw(in.tensor()));
+                }
+                progress.written(task);
+            })).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EvomergeException("merge interrupted; nothing was written");
@@ -185,38 +160,6 @@ public final class MergeEngine {
                 throw r;
             }
             throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /** Advises the kernel of the inputs of the next tasks, a window of bytes ahead of the last task taken. */
-    private static final class ReadAhead {
-        private final List<MergePlan.TensorTask> tasks;
-        private final List<ModelCheckpoint> inputs;
-        /** Bytes of input of the tasks before each index. */
-        private final long[] before;
-        private int advised;
-
-        ReadAhead(List<MergePlan.TensorTask> tasks, List<ModelCheckpoint> inputs) {
-            this.tasks = tasks;
-            this.inputs = inputs;
-            this.before = new long[tasks.size() + 1];
-            for (int i = 0; i < tasks.size(); i++) {
-                long bytes = 0;
-                for (MergePlan.Input in : tasks.get(i).inputs()) {
-                    bytes += inputs.get(in.model()).weights().raw(in.tensor()).byteSize();
-                }
-                before[i + 1] = before[i] + bytes;
-            }
-        }
-
-        synchronized void taken(int index) {
-            advised = Math.max(advised, index);
-            while (advised < tasks.size() && before[advised] - before[index] < READ_AHEAD) {
-                for (MergePlan.Input in : tasks.get(advised).inputs()) {
-                    PageCache.willNeed(inputs.get(in.model()).weights().raw(in.tensor()));
-                }
-                advised++;
-            }
         }
     }
 

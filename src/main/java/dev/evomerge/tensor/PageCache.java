@@ -9,17 +9,13 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Talks to the OS page cache through FFM: drops one file's pages ({@code posix_fadvise(POSIX_FADV_DONTNEED)}),
- * so a benchmark can time a cold read of its own files without root and without touching anyone else's;
- * and asks for a mapped range ahead of use ({@code madvise(MADV_WILLNEED)}), so the disk reads while the
- * CPU works instead of the first touch of each page waiting for it. Where libc has no such call,
- * {@link #available} is false (benchmarks say they measured warm only) and read-ahead is skipped.
+ * Drops one file's pages from the OS page cache ({@code posix_fadvise(POSIX_FADV_DONTNEED)} through FFM),
+ * so a benchmark can time a cold read of its own files without root and without touching anyone else's.
+ * Where libc has no such call, {@link #available} is false and benchmarks say they measured warm only.
  */
 public final class PageCache {
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final int O_RDONLY = 0;
-    private static final int MADV_WILLNEED = 3;
-    private static final long PAGE = 4096;
     private static final Optional<MethodHandle[]> CALLS = lookup();
 
     private PageCache() {
@@ -37,9 +33,7 @@ public final class PageCache {
                             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
             MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            MethodHandle madvise = linker.downcallHandle(libc.find("madvise").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-            return Optional.of(new MethodHandle[] {open, fadvise, close, madvise});
+            return Optional.of(new MethodHandle[] {open, fadvise, close});
         } catch (RuntimeException | LinkageError e) {
             return Optional.empty();
         }
@@ -47,23 +41,6 @@ public final class PageCache {
 
     public static boolean available() {
         return CALLS.isPresent();
-    }
-
-    /**
-     * Asks the kernel to start reading a mapped file range now (asynchronously); a hint, so failures are
-     * ignored: the pages then come in on first touch as usual.
-     */
-    public static void willNeed(java.lang.foreign.MemorySegment mapped) {
-        if (CALLS.isEmpty() || mapped.byteSize() == 0 || !mapped.isMapped()) {
-            return;
-        }
-        long start = mapped.address() & -PAGE;
-        long length = mapped.address() + mapped.byteSize() - start;
-        try {
-            int ignored = (int) CALLS.get()[3].invokeExact(start, length, MADV_WILLNEED);
-        } catch (Throwable e) {
-            // a hint only
-        }
     }
 
     /** Asks the kernel to forget the file's cached pages (it may keep dirty ones: sync first). */
