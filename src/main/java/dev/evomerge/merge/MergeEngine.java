@@ -144,11 +144,16 @@ public final class MergeEngine {
         try (NDManager root = NDManager.newBaseManager(options.device());
              ForkJoinPool pool = new ForkJoinPool(options.parallelism())) {
             pool.submit(() -> plan.tasks().parallelStream().forEach(task -> {
-                if (task.merged()) {
-                    weights.write(task.output().name(), mergeOne(task, method, inputs, root));
-                } else {
+                String name = task.output().name();
+                if (!task.merged()) {
                     MergePlan.Input in = task.inputs().getFirst();
-                    weights.writeRaw(task.output().name(), inputs.get(in.model()).weights().raw(in.tensor()));
+                    weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
+                } else if (streams(method, task, root)) {
+                    // on a CPU, the streamed kernel: read, merged and written a chunk at a time
+                    TaskArithmeticKernel.merge((TaskArithmetic) method, MergeInput.parametersOnly(task), streamedInputs(task, inputs),
+                            task.output().shape(), weights.place(name));
+                } else {
+                    weights.write(name, mergeOne(task, method, inputs, root));
                 }
                 progress.written(task);
             })).get();
@@ -163,20 +168,24 @@ public final class MergeEngine {
         }
     }
 
-    /** Reads one tensor's inputs, merges them on the device and returns the result as f32. */
-    static float[] mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, NDManager root) {
-        if (method instanceof TaskArithmetic ta && task.baseIndex() >= 0 && root.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
-            // on a CPU, the fused kernel: read base and task vectors as floats, merge in one pass
-            MergePlan.Input b = task.inputs().get(task.baseIndex());
-            float[] base = inputs.get(b.model()).weights().readFloats(b.tensor());
-            MergeInput params = MergeInput.parametersOnly(task);
-            List<float[]> taskVectors = new ArrayList<>();
-            for (int i : params.others()) {
-                MergePlan.Input in = task.inputs().get(i);
-                taskVectors.add(inputs.get(in.model()).weights().readDifference(in.tensor(), base));
-            }
-            return TaskArithmeticKernel.merge(ta, params, base, taskVectors, task.output().shape());
+    /** Whether a tensor merges through the streamed CPU kernel: the task-vector family, with a base, on a CPU. */
+    private static boolean streams(MergeMethod method, MergePlan.TensorTask task, NDManager root) {
+        return method instanceof TaskArithmetic && task.baseIndex() >= 0 && root.getDevice().getDeviceType().equals(Device.Type.CPU);
+    }
+
+    /** A tensor's base and other models as stored in their checkpoints, for the streamed kernel. */
+    private static TaskArithmeticKernel.Inputs streamedInputs(MergePlan.TensorTask task, List<ModelCheckpoint> inputs) {
+        MergePlan.Input b = task.inputs().get(task.baseIndex());
+        List<dev.evomerge.tensor.StoredTensor> others = new ArrayList<>();
+        for (int i : MergeInput.parametersOnly(task).others()) {
+            MergePlan.Input in = task.inputs().get(i);
+            others.add(inputs.get(in.model()).weights().stored(in.tensor()));
         }
+        return new TaskArithmeticKernel.Inputs(inputs.get(b.model()).weights().stored(b.tensor()), others, true);
+    }
+
+    /** Reads one tensor's inputs, merges them on the device and returns the result as f32. */
+    private static float[] mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, NDManager root) {
         try (NDManager work = root.newSubManager()) {
             int size = task.inputs().size();
             NDArray[] tensors = new NDArray[size];

@@ -19,7 +19,6 @@ import java.util.stream.IntStream;
 public final class HalfPrecision {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Elements per parallel chunk: big enough to amortize a task, small enough to stay in cache. */
     private static final int CHUNK = 1 << 16;
@@ -101,25 +100,53 @@ public final class HalfPrecision {
     }
 
     private static void decodeChunk(MemorySegment src, DType dtype, float[] dst, int from, int to) {
-        int n = to - from;
-        long offset = (long) from * dtype.byteSize();
+        decode(src, dtype, from, dst, from, to - from);
+    }
+
+    /** Element {@code index} of {@code src}, stored as {@code dtype} (a float type), as f32. */
+    public static float decodeOne(MemorySegment src, DType dtype, long index) {
+        return switch (dtype) {
+            case F32 -> src.get(FLOAT, 4 * index);
+            case BF16 -> bf16ToFloat(src.get(SHORT, 2 * index));
+            case F16 -> Float.float16ToFloat(src.get(SHORT, 2 * index));
+            case F64 -> (float) src.get(DOUBLE, 8 * index);
+            default -> throw new IllegalArgumentException("not a float type: " + dtype);
+        };
+    }
+
+    /**
+     * Decodes {@code count} elements of {@code dtype} (a float type) starting at element {@code srcIndex} of
+     * {@code src} into {@code dst[dstOffset…]}, on the calling thread: the chunk-sized step of streamed merges.
+     */
+    public static void decode(MemorySegment src, DType dtype, long srcIndex, float[] dst, int dstOffset, int count) {
+        long offset = srcIndex * dtype.byteSize();
         switch (dtype) {
-            case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, from, n);
+            case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, dstOffset, count);
             case BF16 -> {
-                // Segment to segment: C2 vectorizes this loop; going through a short[] first costs a copy.
-                MemorySegment out = MemorySegment.ofArray(dst);
-                for (long i = from; i < to; i++) {
-                    out.set(INT, 4 * i, (src.get(SHORT, 2 * i) & 0xFFFF) << 16);
+                // bf16 is the top half of an f32. C2 vectorizes neither a float/int reinterpretation nor a
+                // mixed short/int segment loop, so: bulk copy in, a plain int loop, bulk copy out as floats
+                Scratch scratch = SCRATCH.get();
+                MemorySegment floats = MemorySegment.ofArray(dst);
+                MemorySegment ints = MemorySegment.ofArray(scratch.ints);
+                for (int done = 0; done < count; done += PIECE) {
+                    int m = Math.min(PIECE, count - done);
+                    MemorySegment.copy(src, SHORT, offset + 2L * done, scratch.shorts, 0, m);
+                    short[] halves = scratch.shorts;
+                    int[] bits = scratch.ints;
+                    for (int i = 0; i < m; i++) {
+                        bits[i] = halves[i] << 16;
+                    }
+                    MemorySegment.copy(ints, 0, floats, 4L * (dstOffset + done), 4L * m);
                 }
             }
             case F16 -> {
-                for (int i = from; i < to; i++) {
-                    dst[i] = Float.float16ToFloat(src.get(SHORT, 2L * i));
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT, offset + 2L * i));
                 }
             }
             case F64 -> {
-                for (int i = from; i < to; i++) {
-                    dst[i] = (float) src.get(DOUBLE, 8L * i);
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = (float) src.get(DOUBLE, offset + 8L * i);
                 }
             }
             default -> throw new IllegalArgumentException("not a float type: " + dtype);
@@ -127,32 +154,59 @@ public final class HalfPrecision {
     }
 
     private static void encodeChunk(float[] src, DType dtype, MemorySegment dst, int from, int to) {
-        int n = to - from;
-        long offset = (long) from * dtype.byteSize();
+        encode(src, from, to - from, dtype, dst, from);
+    }
+
+    /**
+     * Encodes {@code src[srcOffset…srcOffset+count)} as {@code dtype} (a float type) into {@code dst} from
+     * element {@code dstIndex} on, on the calling thread: the chunk-sized step of streamed merges.
+     */
+    public static void encode(float[] src, int srcOffset, int count, DType dtype, MemorySegment dst, long dstIndex) {
+        long offset = dstIndex * dtype.byteSize();
         switch (dtype) {
-            case F32 -> MemorySegment.copy(src, from, dst, FLOAT, offset, n);
+            case F32 -> MemorySegment.copy(src, srcOffset, dst, FLOAT, offset, count);
             case BF16 -> {
-                short[] bits = new short[n];
-                for (int i = 0; i < n; i++) {
-                    bits[i] = floatToBf16(src[from + i]);
+                // floatToBf16 as plain int loops C2 vectorizes (no branch, no reinterpretation, no narrowing
+                // in the arithmetic loop)
+                Scratch scratch = SCRATCH.get();
+                MemorySegment floats = MemorySegment.ofArray(src);
+                MemorySegment ints = MemorySegment.ofArray(scratch.ints);
+                for (int done = 0; done < count; done += PIECE) {
+                    int m = Math.min(PIECE, count - done);
+                    MemorySegment.copy(floats, 4L * (srcOffset + done), ints, 0, 4L * m);
+                    int[] bits = scratch.ints;
+                    for (int i = 0; i < m; i++) {
+                        int b = bits[i];
+                        int nan = (0x7F800000 - (b & 0x7FFFFFFF)) >> 31; // all ones for a NaN
+                        int rounded = (b + 0x7FFF + ((b >>> 16) & 1)) >>> 16;
+                        bits[i] = (rounded & ~nan) | (((b >>> 16) | 0x0040) & nan);
+                    }
+                    short[] halves = scratch.shorts;
+                    for (int i = 0; i < m; i++) {
+                        halves[i] = (short) bits[i];
+                    }
+                    MemorySegment.copy(halves, 0, dst, SHORT, offset + 2L * done, m);
                 }
-                MemorySegment.copy(bits, 0, dst, SHORT, offset, n);
             }
             case F16 -> {
-                short[] bits = new short[n];
-                for (int i = 0; i < n; i++) {
-                    bits[i] = Float.floatToFloat16(src[from + i]);
+                for (int i = 0; i < count; i++) {
+                    dst.set(SHORT, offset + 2L * i, Float.floatToFloat16(src[srcOffset + i]));
                 }
-                MemorySegment.copy(bits, 0, dst, SHORT, offset, n);
             }
             case F64 -> {
-                double[] wide = new double[n];
-                for (int i = 0; i < n; i++) {
-                    wide[i] = src[from + i];
+                for (int i = 0; i < count; i++) {
+                    dst.set(DOUBLE, offset + 8L * i, src[srcOffset + i]);
                 }
-                MemorySegment.copy(wide, 0, dst, DOUBLE, offset, n);
             }
             default -> throw new IllegalArgumentException("not a float type: " + dtype);
         }
     }
+
+    /** Elements per step of the bf16 loops: their scratch stays in the L1 cache. */
+    private static final int PIECE = 2048;
+
+    private record Scratch(short[] shorts, int[] ints) {
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(new short[PIECE], new int[PIECE]));
 }

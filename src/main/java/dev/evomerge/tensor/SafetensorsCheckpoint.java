@@ -200,6 +200,12 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return shard(name).raw(name);
     }
 
+    /** A float tensor's stored bytes and type, for reading a chunk at a time. */
+    public StoredTensor stored(String name) {
+        floatCount(name);
+        return new StoredTensor(raw(name), info(name).dtype());
+    }
+
     /** The tensor as f32, converted in Java from any float type, in a new array. */
     public float[] readFloats(String name) {
         float[] values = new float[floatCount(name)];

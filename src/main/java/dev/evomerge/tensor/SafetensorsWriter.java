@@ -169,6 +169,18 @@ public final class SafetensorsWriter implements AutoCloseable {
         HalfPrecision.encode(values, slot.info.dtype(), target(slot));
     }
 
+    /**
+     * Claims a planned float tensor's place in the output, for the caller to write a chunk at a time (with
+     * {@link StoredTensor#write}) before commit.
+     */
+    public StoredTensor place(String name) {
+        Slot slot = claim(name);
+        if (!slot.info.dtype().isFloat()) {
+            throw new IllegalArgumentException(name + " is planned as " + slot.info.dtype() + ", not a float type");
+        }
+        return new StoredTensor(target(slot), slot.info.dtype());
+    }
+
     /** Copies a tensor's stored bytes as they are (any type); their count must match the plan. */
     public void writeRaw(String name, MemorySegment bytes) {
         Slot slot = claim(name);
