@@ -141,7 +141,7 @@ public final class MergeSources implements AutoCloseable {
 
     private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope) {
         if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && manager.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
-            // on a CPU, the fused kernel, as the disk merge uses it: the same bits either way
+            // on a CPU, the streamed kernel, as the disk merge uses it: the same bits either way
             MergeInput params = MergeInput.parametersOnly(task);
             float[] baseValues = arrays.get(base).get(task.inputs().get(task.baseIndex()).tensor()).toFloatArray();
             java.util.List<float[]> taskVectors = new java.util.ArrayList<>();
