@@ -71,16 +71,10 @@ final class MagnitudeSelect {
             throw new IllegalArgumentException("rank " + k + " of " + values.length);
         }
         int[] high = new int[BUCKETS];
-        for (int from = 0; from < values.length; from += CHUNK) {
-            countHigh(values, from, Math.min(CHUNK, values.length - from), high);
-        }
+        countHigh(values, 0, values.length, high);
         Bucket located = locate(high, k);
         int[] low = new int[BUCKETS];
-        for (int from = 0; from < values.length; from += CHUNK) {
-            countLow(values, from, Math.min(CHUNK, values.length - from), located.bucket(), low);
-        }
+        countLow(values, 0, values.length, located.bucket(), low);
         return value(located, low);
     }
-
-    private static final int CHUNK = 1 << 16;
 }

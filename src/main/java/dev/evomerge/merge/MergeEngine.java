@@ -150,7 +150,8 @@ public final class MergeEngine {
                     weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
                 } else if (streams(method, task, root)) {
                     // on a CPU, the streamed kernel: read, merged and written a chunk at a time
-                    TaskArithmeticKernel.merge((TaskArithmetic) method, MergeInput.parametersOnly(task), streamedInputs(task, inputs),
+                    MergeInput params = MergeInput.parametersOnly(task);
+                    TaskArithmeticKernel.merge((TaskArithmetic) method, params, streamedInputs(task, params, inputs),
                             task.output().shape(), weights.place(name));
                 } else {
                     weights.write(name, mergeOne(task, method, inputs, root));
@@ -174,10 +175,10 @@ public final class MergeEngine {
     }
 
     /** A tensor's base and other models as stored in their checkpoints, for the streamed kernel. */
-    private static TaskArithmeticKernel.Inputs streamedInputs(MergePlan.TensorTask task, List<ModelCheckpoint> inputs) {
+    private static TaskArithmeticKernel.Inputs streamedInputs(MergePlan.TensorTask task, MergeInput params, List<ModelCheckpoint> inputs) {
         MergePlan.Input b = task.inputs().get(task.baseIndex());
         List<dev.evomerge.tensor.StoredTensor> others = new ArrayList<>();
-        for (int i : MergeInput.parametersOnly(task).others()) {
+        for (int i : params.others()) {
             MergePlan.Input in = task.inputs().get(i);
             others.add(inputs.get(in.model()).weights().stored(in.tensor()));
         }

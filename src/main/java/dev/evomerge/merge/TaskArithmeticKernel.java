@@ -250,24 +250,17 @@ final class TaskArithmeticKernel {
         return keep;
     }
 
-    /** For each input with ranks, the magnitudes of those ranks among its task vector's entries: two radix counting passes. */
+    /**
+     * For each input with ranks (null for the others), the magnitudes of those ranks among its task vector's
+     * entries: two radix counting passes over every entry, all such inputs together.
+     */
     private static float[][] thresholds(Inputs inputs, long[][] ranks) {
         int models = ranks.length;
         float[][] values = new float[models][];
         int[] wanted = IntStream.range(0, models).filter(k -> ranks[k] != null).toArray();
-        if (wanted.length > 0) {
-            float[][] counted = counted(inputs, wanted, ranks);
-            for (int j = 0; j < wanted.length; j++) {
-                values[wanted[j]] = counted[j];
-            }
+        if (wanted.length == 0) {
+            return values;
         }
-        return values;
-    }
-
-    /** The ranks' magnitudes for the inputs {@code wanted}, in that order. */
-    private static float[][] counted(Inputs inputs, int[] wanted, long[][] ranks) {
-        int models = ranks.length;
-        float[][] values = new float[wanted.length][];
         long n = inputs.count();
         int[][] high = overChunks(n, models, () -> new int[wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
             inputs.base().read(from, b.base, len);
@@ -291,9 +284,9 @@ final class TaskArithmeticKernel {
             }
         }, TaskArithmeticKernel::add);
         for (int j = 0; j < wanted.length; j++) {
-            values[j] = new float[located[j].length];
+            values[wanted[j]] = new float[located[j].length];
             for (int r = 0; r < located[j].length; r++) {
-                values[j][r] = MagnitudeSelect.value(located[j][r], low[2 * j + r]);
+                values[wanted[j]][r] = MagnitudeSelect.value(located[j][r], low[2 * j + r]);
             }
         }
         return values;

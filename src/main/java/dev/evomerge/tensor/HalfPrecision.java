@@ -103,17 +103,6 @@ public final class HalfPrecision {
         decode(src, dtype, from, dst, from, to - from);
     }
 
-    /** Element {@code index} of {@code src}, stored as {@code dtype} (a float type), as f32. */
-    public static float decodeOne(MemorySegment src, DType dtype, long index) {
-        return switch (dtype) {
-            case F32 -> src.get(FLOAT, 4 * index);
-            case BF16 -> bf16ToFloat(src.get(SHORT, 2 * index));
-            case F16 -> Float.float16ToFloat(src.get(SHORT, 2 * index));
-            case F64 -> (float) src.get(DOUBLE, 8 * index);
-            default -> throw new IllegalArgumentException("not a float type: " + dtype);
-        };
-    }
-
     /**
      * Decodes {@code count} elements of {@code dtype} (a float type) starting at element {@code srcIndex} of
      * {@code src} into {@code dst[dstOffset…]}, on the calling thread: the chunk-sized step of streamed merges.

@@ -31,11 +31,6 @@ public record StoredTensor(MemorySegment bytes, DType dtype) {
         return bytes.byteSize() / dtype.byteSize();
     }
 
-    /** Element {@code index} as f32: for sparse reads (a sample), where a chunk would waste the decoding. */
-    public float get(long index) {
-        return HalfPrecision.decodeOne(bytes, dtype, index);
-    }
-
     /** Elements {@code from…from+count} into {@code into[0…count)}. */
     public void read(long from, float[] into, int count) {
         HalfPrecision.decode(bytes, dtype, from, into, 0, count);
