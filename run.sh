@@ -51,5 +51,5 @@ if [[ ! -f "$stamp" ]] || [[ -n "$(cd "$here" && find pom.xml src/main -newer "$
   touch "$stamp"
 fi
 
-exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED -Devomerge.home="$here" \
+exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Devomerge.home="$here" \
   -cp "$here/target/classes:$here/target/lib/*" dev.evomerge.cli.Main "$@"

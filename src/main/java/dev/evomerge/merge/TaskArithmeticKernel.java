@@ -10,6 +10,10 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The task-vector family ({@link TaskArithmetic}) computed on the CPU in Java, streamed: each tensor is
@@ -21,16 +25,16 @@ import java.util.stream.IntStream;
  * same random drops (Java's generator, seeded per tensor and input) and the same formulas: the two forms
  * agree to float rounding, which a test checks.
  *
- * <p>Why the loops look as they do: C2 vectorizes plain float arithmetic, {@code abs}, {@code min},
- * {@code max} and {@code signum}, but not a conditional select nor a float/int reinterpretation. So keep,
- * drop and agree are 0/1 factors made by {@link #step} (exact, branch-free), and each loop is a plain loop
- * over one chunk.
+ * <p>Why the loops look as they do: the merge of a chunk is one loop over whole vectors of the Vector API,
+ * every input's contribution, the elected sign and the result computed in registers, keep/drop/agree as
+ * lane masks. C2 vectorizes no plain-loop form of a conditional select, so the plain loops this replaced ran
+ * a lane at a time.
  */
 final class TaskArithmeticKernel {
     /** Elements per chunk: a chunk's buffers together stay in the L1/L2 cache. */
     private static final int CHUNK = 1024;
-    /** x · HUGE · HUGE is ≥ 1 for every float x > 0 (the smallest, 2⁻¹⁴⁹, becomes 2⁵¹). */
-    private static final float HUGE = 0x1p100f;
+    /** The widest float vectors of this CPU; {@link #CHUNK} is a whole number of them. */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
     private TaskArithmeticKernel() {
     }
@@ -75,7 +79,16 @@ final class TaskArithmeticKernel {
         for (int k = 0; k < models; k++) {
             w[k] = (float) in.number(others.get(k), "weight", 0);
         }
-        Keep[] keep = keep(method.sparsification(), in, inputs, shape);
+        Keep[] keep = new Keep[models];
+        long[][] ranks = new long[models][];
+        sparsify(method.sparsification(), in, inputs, shape, keep, ranks);
+        MagnitudeSelect.Bucket[][] located = locate(inputs, ranks);
+        float[][] thresholds = exactThresholds(inputs, located);
+        for (int k = 0; k < models; k++) {
+            if (thresholds[k] != null) {
+                keep[k] = Keep.between(thresholds[k]);
+            }
+        }
         float[] factor = rescale(in.flag("rescale"), keep, inputs);
         for (int k = 0; k < models; k++) {
             factor[k] *= w[k];
@@ -101,62 +114,40 @@ final class TaskArithmeticKernel {
     /** The merge of one chunk, given each input's weight, factor (rescale × weight) and keep rule. */
     private record Merging(boolean consensus, boolean normalize, float scale, float divisorAll, float[] w, float[] factor,
                            Keep[] keep) {
+        /** Merges elements from…from+len (the base's already in {@code b.base}) into {@code b.out}. */
         void chunk(Inputs inputs, long from, int len, Buffers b) {
-            float[] total = b.total;
-            Arrays.fill(total, 0, len, 0f);
-            for (int k = 0; k < w.length; k++) {
-                float[] v = b.tau[k];
-                inputs.readTaskVector(k, from, b.base, v, len);
-                keep[k].weigh(v, from, len, factor[k]);
-                for (int e = 0; e < len; e++) {
-                    total[e] += v[e];
+            int models = w.length;
+            for (int k = 0; k < models; k++) {
+                inputs.readTaskVector(k, from, b.base, b.tau[k], len);
+                keep[k].weigh(b.tau[k], from, len, factor[k]);
+            }
+            // whole vectors over the chunk: lanes past len compute on stale values and are never written out
+            FloatVector zero = FloatVector.zero(FLOATS);
+            for (int i = 0; i < len; i += FLOATS.length()) {
+                FloatVector total = zero;
+                for (int k = 0; k < models; k++) {
+                    total = total.add(FloatVector.fromArray(FLOATS, b.tau[k], i));
                 }
-            }
-            float[] base = b.base;
-            float[] out = b.out;
-            if (!consensus) {
-                float divisor = normalize ? divisorAll : 1f;
-                for (int e = 0; e < len; e++) {
-                    out[e] = base[e] + total[e] / divisor * scale;
-                }
-                return;
-            }
-            // majority sign by summed mass (+1 where total ≥ 0, −0 included); an entry agrees when its sign
-            // is the majority's: signum(v)·majority = 1 (0 for a zero entry, −1 against)
-            float[] majority = total;
-            for (int e = 0; e < len; e++) {
-                majority[e] = 1f - 2f * step(-total[e]);
-            }
-            float[] sum = b.sum;
-            float[] divisor = b.divisor;
-            Arrays.fill(sum, 0, len, 0f);
-            Arrays.fill(divisor, 0, len, 0f);
-            for (int k = 0; k < w.length; k++) {
-                float[] v = b.tau[k];
-                float wk = w[k];
-                for (int e = 0; e < len; e++) {
-                    float agrees = Math.max(0f, Math.signum(v[e]) * majority[e]);
-                    sum[e] += v[e] * agrees;
-                    divisor[e] += wk * agrees;
-                }
-            }
-            if (normalize) {
-                for (int e = 0; e < len; e++) {
+                FloatVector merged;
+                if (!consensus) {
+                    merged = normalize ? total.div(divisorAll) : total;
+                } else {
+                    // the majority sign by summed mass (+ where total ≥ 0, −0 included); entries of that sign agree
+                    VectorMask<Float> negative = total.compare(VectorOperators.LT, 0f);
+                    FloatVector sum = zero;
+                    FloatVector divisor = zero;
+                    for (int k = 0; k < models; k++) {
+                        FloatVector v = FloatVector.fromArray(FLOATS, b.tau[k], i);
+                        VectorMask<Float> agrees = v.compare(VectorOperators.LT, 0f).eq(negative).and(v.compare(VectorOperators.NE, 0f));
+                        sum = sum.add(v, agrees);
+                        divisor = divisor.add(w[k], agrees);
+                    }
                     // a divisor of 0 (nothing agreed) divides by 1 instead
-                    float d = divisor[e] + (1f - Math.min(1f, Math.abs(divisor[e]) * HUGE * HUGE));
-                    out[e] = base[e] + sum[e] / d * scale;
+                    merged = normalize ? sum.div(divisor.blend(1f, divisor.compare(VectorOperators.EQ, 0f))) : sum;
                 }
-            } else {
-                for (int e = 0; e < len; e++) {
-                    out[e] = base[e] + sum[e] * scale;
-                }
+                FloatVector.fromArray(FLOATS, b.base, i).add(merged.mul(scale)).intoArray(b.out, i);
             }
         }
-    }
-
-    /** 1 for x > 0, 0 for x ≤ 0 (−0 included), exactly, without a branch. */
-    private static float step(float x) {
-        return Math.min(1f, Math.max(0f, x * HUGE * HUGE));
     }
 
     /**
@@ -166,28 +157,35 @@ final class TaskArithmeticKernel {
     private record Keep(float low, float high, float[] mask) {
         static final Keep ALL = new Keep(0, Float.POSITIVE_INFINITY, null);
 
-        /** τ[0…len) (elements from…) scaled by {@code factor}, dropped entries zeroed, in place. */
+        /** Magnitudes from thresholds[0] up, or (with two) from thresholds[0] to thresholds[1]. */
+        static Keep between(float[] thresholds) {
+            return new Keep(thresholds[0], thresholds.length > 1 ? thresholds[1] : Float.POSITIVE_INFINITY, null);
+        }
+
+        /**
+         * τ[0…len) (elements from…) scaled by {@code factor}, dropped entries zeroed, in place; whole vectors,
+         * so up to a vector past len (the chunk buffers are whole vectors long).
+         */
         void weigh(float[] tau, long from, int len, float factor) {
             if (mask != null) {
                 int offset = (int) from;
-                for (int e = 0; e < len; e++) {
-                    tau[e] = tau[e] * factor * mask[offset + e];
+                int i = 0;
+                for (int bound = FLOATS.loopBound(len); i < bound; i += FLOATS.length()) {
+                    FloatVector.fromArray(FLOATS, tau, i).mul(factor).mul(FloatVector.fromArray(FLOATS, mask, offset + i)).intoArray(tau, i);
                 }
-            } else if (this == ALL) {
-                for (int e = 0; e < len; e++) {
-                    tau[e] *= factor;
+                for (; i < len; i++) {
+                    tau[i] = tau[i] * factor * mask[offset + i];
                 }
-            } else if (high == Float.POSITIVE_INFINITY) {
-                float below = Math.nextDown(low); // |τ| ≥ low ⇔ |τ| − below > 0
-                for (int e = 0; e < len; e++) {
-                    tau[e] = tau[e] * factor * step(Math.abs(tau[e]) - below);
-                }
-            } else {
-                float below = Math.nextDown(low);
-                float above = Math.nextUp(high);
-                for (int e = 0; e < len; e++) {
-                    float a = Math.abs(tau[e]);
-                    tau[e] = tau[e] * factor * step(a - below) * step(above - a);
+                return;
+            }
+            for (int i = 0; i < len; i += FLOATS.length()) {
+                FloatVector t = FloatVector.fromArray(FLOATS, tau, i);
+                if (this == ALL) {
+                    t.mul(factor).intoArray(tau, i);
+                } else {
+                    FloatVector magnitude = t.abs();
+                    VectorMask<Float> kept = magnitude.compare(VectorOperators.GE, low).and(magnitude.compare(VectorOperators.LE, high));
+                    t.mul(factor).blend(0f, kept.not()).intoArray(tau, i);
                 }
             }
         }
@@ -201,17 +199,17 @@ final class TaskArithmeticKernel {
         }
     }
 
-    /** Each other input's keep rule under {@code how}. */
-    private static Keep[] keep(Sparsification how, MergeInput in, Inputs inputs, long[] shape) {
+    /**
+     * Each other input's drop rule under {@code how}: a mask drawn into {@code keep[k]}, or magnitude ranks to
+     * find into {@code ranks[k]} (two for breadcrumbs), or neither (keep all).
+     */
+    private static void sparsify(Sparsification how, MergeInput in, Inputs inputs, long[] shape, Keep[] keep, long[][] ranks) {
         List<Integer> others = in.others();
-        Keep[] keep = new Keep[others.size()];
         Arrays.fill(keep, Keep.ALL);
         if (how == null) {
-            return keep;
+            return;
         }
         long n = inputs.count();
-        // magnitude thresholds: ranks per input (two for breadcrumbs), found together in two passes
-        long[][] ranks = new long[others.size()][];
         for (int k = 0; k < others.size(); k++) {
             int i = others.get(k);
             double density = in.number(i, "density", 1.0);
@@ -240,53 +238,59 @@ final class TaskArithmeticKernel {
                 default -> throw new IllegalStateException(how.toString());
             }
         }
-        float[][] thresholds = thresholds(inputs, ranks);
-        for (int k = 0; k < others.size(); k++) {
-            if (ranks[k] != null) {
-                float[] t = thresholds[k];
-                keep[k] = new Keep(t[0], t.length > 1 ? t[1] : Float.POSITIVE_INFINITY, null);
-            }
-        }
-        return keep;
     }
 
     /**
-     * For each input with ranks (null for the others), the magnitudes of those ranks among its task vector's
-     * entries: two radix counting passes over every entry, all such inputs together.
+     * The first counting pass: for each input with ranks (null for the others), where each rank falls among
+     * its task vector's magnitudes' top-16-bit buckets. All such inputs together; no pass if there are none.
      */
-    private static float[][] thresholds(Inputs inputs, long[][] ranks) {
+    private static MagnitudeSelect.Bucket[][] locate(Inputs inputs, long[][] ranks) {
         int models = ranks.length;
-        float[][] values = new float[models][];
+        MagnitudeSelect.Bucket[][] located = new MagnitudeSelect.Bucket[models][];
         int[] wanted = IntStream.range(0, models).filter(k -> ranks[k] != null).toArray();
         if (wanted.length == 0) {
-            return values;
+            return located;
         }
-        long n = inputs.count();
-        int[][] high = overChunks(n, models, () -> new int[wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
+        int[][] high = overChunks(inputs.count(), models, () -> new int[wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
             inputs.base().read(from, b.base, len);
             for (int j = 0; j < wanted.length; j++) {
                 inputs.readTaskVector(wanted[j], from, b.base, b.tau[0], len);
                 MagnitudeSelect.countHigh(b.tau[0], 0, len, counts[j]);
             }
         }, TaskArithmeticKernel::add);
-        MagnitudeSelect.Bucket[][] located = new MagnitudeSelect.Bucket[wanted.length][];
         for (int j = 0; j < wanted.length; j++) {
             int[] counts = high[j];
-            located[j] = Arrays.stream(ranks[wanted[j]]).mapToObj(r -> MagnitudeSelect.locate(counts, r)).toArray(MagnitudeSelect.Bucket[]::new);
+            located[wanted[j]] = Arrays.stream(ranks[wanted[j]]).mapToObj(r -> MagnitudeSelect.locate(counts, r)).toArray(MagnitudeSelect.Bucket[]::new);
         }
-        int[][] low = overChunks(n, models, () -> new int[2 * wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
+        return located;
+    }
+
+    /**
+     * The second counting pass: the exact magnitude of each located rank (per input, null where none; no
+     * pass if there are none).
+     */
+    private static float[][] exactThresholds(Inputs inputs, MagnitudeSelect.Bucket[][] located) {
+        int models = located.length;
+        float[][] values = new float[models][];
+        int[] wanted = IntStream.range(0, models).filter(k -> located[k] != null).toArray();
+        if (wanted.length == 0) {
+            return values;
+        }
+        int[][] low = overChunks(inputs.count(), models, () -> new int[2 * wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
             inputs.base().read(from, b.base, len);
             for (int j = 0; j < wanted.length; j++) {
                 inputs.readTaskVector(wanted[j], from, b.base, b.tau[0], len);
-                for (int r = 0; r < located[j].length; r++) {
-                    MagnitudeSelect.countLow(b.tau[0], 0, len, located[j][r].bucket(), counts[2 * j + r]);
+                MagnitudeSelect.Bucket[] ranks = located[wanted[j]];
+                for (int r = 0; r < ranks.length; r++) {
+                    MagnitudeSelect.countLow(b.tau[0], 0, len, ranks[r].bucket(), counts[2 * j + r]);
                 }
             }
         }, TaskArithmeticKernel::add);
         for (int j = 0; j < wanted.length; j++) {
-            values[wanted[j]] = new float[located[j].length];
-            for (int r = 0; r < located[j].length; r++) {
-                values[wanted[j]][r] = MagnitudeSelect.value(located[j][r], low[2 * j + r]);
+            MagnitudeSelect.Bucket[] ranks = located[wanted[j]];
+            values[wanted[j]] = new float[ranks.length];
+            for (int r = 0; r < ranks.length; r++) {
+                values[wanted[j]][r] = MagnitudeSelect.value(ranks[r], low[2 * j + r]);
             }
         }
         return values;
@@ -396,9 +400,6 @@ final class TaskArithmeticKernel {
     private static final class Buffers {
         final float[] base = new float[CHUNK];
         final float[][] tau;
-        final float[] total = new float[CHUNK];
-        final float[] sum = new float[CHUNK];
-        final float[] divisor = new float[CHUNK];
         final float[] out = new float[CHUNK];
 
         Buffers(int models) {

@@ -4,14 +4,21 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Conversions between stored element types and the f32 that merges compute on, in Java.
  *
  * <p>Why here and not in DJL: DJL's PyTorch engine aborts the whole JVM on bf16 data (creating,
  * casting or decoding), so bf16 and f16 never reach it. f32 → bf16 rounds to nearest, ties to even, as
- * PyTorch does; NaN stays NaN (quiet, sign kept). Large arrays are converted in parallel chunks, each a
- * plain loop the JIT vectorizes. Segments of more than a few chunks are read or written from pool threads, so they must
+ * PyTorch does; NaN stays NaN (quiet, sign kept). bf16 is converted with the Vector API (C2 vectorizes
+ * no plain-loop form of it: a short/int widening or a float/int reinterpretation runs a lane at a time, ten
+ * times slower); large arrays in parallel chunks. Segments of more than a few chunks are read or written from pool threads, so they must
  * come from a shared or global arena (file mappings here always do).
  *
  * @implNote stateless and thread-safe.
@@ -20,6 +27,10 @@ public final class HalfPrecision {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The widest float vectors of this CPU, and shorts and ints of as many lanes. */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
+    private static final VectorSpecies<Short> HALVES = VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
     /** Elements per parallel chunk: big enough to amortize a task, small enough to stay in cache. */
     private static final int CHUNK = 1 << 16;
 
@@ -112,20 +123,17 @@ public final class HalfPrecision {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, FLOAT, offset, dst, dstOffset, count);
             case BF16 -> {
-                // bf16 is the top half of an f32. C2 vectorizes neither a float/int reinterpretation nor a
-                // mixed short/int segment loop, so: bulk copy in, a plain int loop, bulk copy out as floats
-                Scratch scratch = SCRATCH.get();
-                MemorySegment floats = MemorySegment.ofArray(dst);
-                MemorySegment ints = MemorySegment.ofArray(scratch.ints);
-                for (int done = 0; done < count; done += PIECE) {
-                    int m = Math.min(PIECE, count - done);
-                    MemorySegment.copy(src, SHORT, offset + 2L * done, scratch.shorts, 0, m);
-                    short[] halves = scratch.shorts;
-                    int[] bits = scratch.ints;
-                    for (int i = 0; i < m; i++) {
-                        bits[i] = halves[i] << 16;
+                // bf16 is the top half of an f32: widen each half to an int and shift it up, a vector at a time
+                int i = 0;
+                if (src.isNative()) {
+                    for (int bound = FLOATS.loopBound(count); i < bound; i += FLOATS.length()) {
+                        ShortVector halves = ShortVector.fromMemorySegment(HALVES, src, offset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+                        ((IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16)
+                                .reinterpretAsFloats().intoArray(dst, dstOffset + i);
                     }
-                    MemorySegment.copy(ints, 0, floats, 4L * (dstOffset + done), 4L * m);
+                }
+                for (; i < count; i++) {
+                    dst[dstOffset + i] = bf16ToFloat(src.get(SHORT, offset + 2L * i));
                 }
             }
             case F16 -> {
@@ -155,26 +163,19 @@ public final class HalfPrecision {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, srcOffset, dst, FLOAT, offset, count);
             case BF16 -> {
-                // floatToBf16 as plain int loops C2 vectorizes (no branch, no reinterpretation, no narrowing
-                // in the arithmetic loop)
-                Scratch scratch = SCRATCH.get();
-                MemorySegment floats = MemorySegment.ofArray(src);
-                MemorySegment ints = MemorySegment.ofArray(scratch.ints);
-                for (int done = 0; done < count; done += PIECE) {
-                    int m = Math.min(PIECE, count - done);
-                    MemorySegment.copy(floats, 4L * (srcOffset + done), ints, 0, 4L * m);
-                    int[] bits = scratch.ints;
-                    for (int i = 0; i < m; i++) {
-                        int b = bits[i];
-                        int nan = (0x7F800000 - (b & 0x7FFFFFFF)) >> 31; // all ones for a NaN
-                        int rounded = (b + 0x7FFF + ((b >>> 16) & 1)) >>> 16;
-                        bits[i] = (rounded & ~nan) | (((b >>> 16) | 0x0040) & nan);
+                // floatToBf16 a vector at a time: round to nearest even, NaN kept quiet
+                int i = 0;
+                if (dst.isNative()) {
+                    for (int bound = FLOATS.loopBound(count); i < bound; i += FLOATS.length()) {
+                        IntVector bits = FloatVector.fromArray(FLOATS, src, srcOffset + i).reinterpretAsInts();
+                        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
+                        IntVector rounded = bits.add(high.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
+                        IntVector halves = rounded.blend(high.or(0x0040), bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+                        halves.convertShape(VectorOperators.I2S, HALVES, 0).intoMemorySegment(dst, offset + 2L * i, ByteOrder.LITTLE_ENDIAN);
                     }
-                    short[] halves = scratch.shorts;
-                    for (int i = 0; i < m; i++) {
-                        halves[i] = (short) bits[i];
-                    }
-                    MemorySegment.copy(halves, 0, dst, SHORT, offset + 2L * done, m);
+                }
+                for (; i < count; i++) {
+                    dst.set(SHORT, offset + 2L * i, floatToBf16(src[srcOffset + i]));
                 }
             }
             case F16 -> {
@@ -190,12 +191,4 @@ public final class HalfPrecision {
             default -> throw new IllegalArgumentException("not a float type: " + dtype);
         }
     }
-
-    /** Elements per step of the bf16 loops: their scratch stays in the L1 cache. */
-    private static final int PIECE = 2048;
-
-    private record Scratch(short[] shorts, int[] ints) {
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(new short[PIECE], new int[PIECE]));
 }

@@ -114,7 +114,7 @@ class RunnerTest {
         for (int attempt = 0; attempt < 3; attempt++) {
             Path run = dir.resolve("killed-" + attempt);
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                     "dev.evomerge.cli.Main", "run", experiment.toString(), "--out", run.toString(), "--no-progress")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("child-" + attempt + ".log").toFile()).start();
             // wait until the run is under way, then SIGKILL it at a random moment
