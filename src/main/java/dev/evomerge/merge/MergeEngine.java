@@ -11,6 +11,7 @@ import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.SafetensorsWriter;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * The {@code merge} command's engine: a recipe merged from checkpoints on disk into a new checkpoint
@@ -141,23 +143,32 @@ public final class MergeEngine {
                             Options options, Progress progress) {
         List<ModelCheckpoint> inputs = new ArrayList<>();
         plan.models().forEach(m -> inputs.add(models.get(m)));
+        List<MergePlan.TensorTask> tasks = plan.tasks();
+        List<List<MemorySegment>> inputBytes = tasks.stream().map(task -> task.inputs().stream()
+                .map(in -> inputs.get(in.model()).weights().raw(in.tensor())).toList()).toList();
         try (NDManager root = NDManager.newBaseManager(options.device());
-             ForkJoinPool pool = new ForkJoinPool(options.parallelism())) {
-            pool.submit(() -> plan.tasks().parallelStream().forEach(task -> {
-                String name = task.output().name();
-                if (!task.merged()) {
-                    MergePlan.Input in = task.inputs().getFirst();
-                    weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
-                } else if (streams(method, task, root)) {
-                    // on a CPU, the streamed kernel: read, merged and written a chunk at a time
-                    MergeInput params = MergeInput.parametersOnly(task);
-                    TaskArithmeticKernel.merge((TaskArithmetic) method, params, streamedInputs(task, params, inputs),
-                            task.output().shape(), weights.place(name));
-                } else {
-                    weights.write(name, mergeOne(task, method, inputs, root));
-                }
-                progress.written(task);
-            })).get();
+             ForkJoinPool pool = new ForkJoinPool(options.parallelism());
+             DiskOverlap disk = new DiskOverlap(inputBytes, DiskOverlap.READ_AHEAD_BYTES)) {
+            // workers take tasks in plan order, so reading ahead knows what comes next
+            List<ForkJoinTask<?>> workers = new ArrayList<>();
+            for (int w = 0; w < options.parallelism(); w++) {
+                workers.add(pool.submit(() -> {
+                    try {
+                        for (int t = disk.take(); t >= 0; t = disk.take()) {
+                            MergePlan.TensorTask task = tasks.get(t);
+                            mergeOne(task, method, inputs, weights, root);
+                            disk.written(() -> weights.flush(task.output().name()));
+                            progress.written(task);
+                        }
+                    } catch (RuntimeException e) {
+                        disk.stop();
+                        throw e;
+                    }
+                }));
+            }
+            for (ForkJoinTask<?> worker : workers) {
+                worker.get();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EvomergeException("merge interrupted; nothing was written");
@@ -166,6 +177,23 @@ public final class MergeEngine {
                 throw r;
             }
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Merges one tensor into its place in the output. */
+    private static void mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, SafetensorsWriter weights,
+                                 NDManager root) {
+        String name = task.output().name();
+        if (!task.merged()) {
+            MergePlan.Input in = task.inputs().getFirst();
+            weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
+        } else if (streams(method, task, root)) {
+            // on a CPU, the streamed kernel: read, merged and written a chunk at a time
+            MergeInput params = MergeInput.parametersOnly(task);
+            TaskArithmeticKernel.merge((TaskArithmetic) method, params, streamedInputs(task, params, inputs),
+                    task.output().shape(), weights.place(name));
+        } else {
+            weights.write(name, mergeOnDevice(task, method, inputs, root));
         }
     }
 
@@ -186,7 +214,7 @@ public final class MergeEngine {
     }
 
     /** Reads one tensor's inputs, merges them on the device and returns the result as f32. */
-    private static float[] mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, NDManager root) {
+    private static float[] mergeOnDevice(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, NDManager root) {
         try (NDManager work = root.newSubManager()) {
             int size = task.inputs().size();
             NDArray[] tensors = new NDArray[size];
