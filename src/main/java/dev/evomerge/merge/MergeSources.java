@@ -4,22 +4,36 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.model.ModelCheckpoint;
-import java.util.HashMap;
+import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.StoredTensor;
+import dev.evomerge.tensor.TensorInfo;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The source models of a search, resident on the device: the base's tensors and every other model's task
  * vector (θᵢ − θ_base), computed once. Candidates are then merged from them in memory, tensor by tensor,
  * with no disk access ({@link #materialize}).
  *
- * <p>Everything lives on one manager that is capped once loaded: an operation that would attach a new
- * array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. Candidates take
- * zero-copy views of the sources in their own scope.
+ * <p>On a GPU the sources are arrays on one manager that is capped once loaded: an operation that would
+ * attach a new array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. On a
+ * CPU they are f32 in native memory of their own, which the streamed kernel reads directly and DJL sees
+ * through arrays made over it without a copy; a candidate's merged tensors are written into native memory
+ * owned by its scope, and made arrays the same way. (DJL copies an array's data out one way only, at about
+ * 1.5 GB/s; the streamed path copies nothing.) Candidates take zero-copy views of the sources in their own
+ * scope.
  *
  * @implNote materialize may be called from one thread at a time; it parallelizes across tensors itself.
  */
@@ -27,58 +41,124 @@ public final class MergeSources implements AutoCloseable {
     private final Map<String, ModelCheckpoint> checkpoints;
     private final String base;
     private final NDManager manager;
+    /** Owns the sources' values on a CPU. */
+    private final Arena memory;
     /** model reference → tensor name → base tensor (for the base) or task vector (for the others). */
-    private final Map<String, Map<String, NDArray>> arrays;
+    private final Map<String, Map<String, Source>> sources;
 
-    private MergeSources(Map<String, ModelCheckpoint> checkpoints, String base, NDManager manager,
-                         Map<String, Map<String, NDArray>> arrays) {
+    /** One source tensor: on a CPU its f32 values in native memory; on a GPU an array on the device. */
+    private record Source(StoredTensor values, NDArray array, Shape shape) {
+        /** A zero-copy array of it in {@code work}: operations on it create arrays there, never on the capped sources' manager. */
+        NDArray view(NDManager work) {
+            return values != null ? wrap(values.bytes(), shape, work) : array.get(work, new NDIndex());
+        }
+    }
+
+    private MergeSources(Map<String, ModelCheckpoint> checkpoints, String base, NDManager manager, Arena memory,
+                         Map<String, Map<String, Source>> sources) {
         this.checkpoints = checkpoints;
         this.base = base;
         this.manager = manager;
-        this.arrays = arrays;
+        this.memory = memory;
+        this.sources = sources;
     }
 
     /**
      * Loads every float tensor of the models (keyed by the references recipes use) onto {@code device}:
      * the base as it is and the others as task vectors against it; without a base, every model as it is.
-     * The checkpoints stay open (their metadata plans merges) and are closed with this.
+     * Tensors load in parallel. The checkpoints stay open (their metadata plans merges) and are closed with this.
      */
     public static MergeSources load(Map<String, ModelCheckpoint> checkpoints, String base, Device device) {
         if (base != null && !checkpoints.containsKey(base)) {
             throw new IllegalArgumentException("base " + base + " is not among the models");
         }
+        boolean cpu = device.getDeviceType().equals(Device.Type.CPU);
         NDManager manager = NDManager.newBaseManager(device);
+        Arena memory = Arena.ofShared();
         try {
-            Map<String, Map<String, NDArray>> arrays = new LinkedHashMap<>();
+            Map<String, Map<String, Source>> sources = new LinkedHashMap<>();
             for (var entry : checkpoints.entrySet()) {
                 ModelCheckpoint model = entry.getValue();
                 boolean isBase = entry.getKey().equals(base);
-                Map<String, NDArray> tensors = new HashMap<>();
-                for (var info : model.weights().tensors()) {
-                    if (!info.dtype().isFloat()) {
-                        continue;
+                ModelCheckpoint b = base == null || isBase ? null : checkpoints.get(base);
+                List<TensorInfo> floats = model.weights().tensors().stream().filter(info -> info.dtype().isFloat()).toList();
+                for (TensorInfo info : floats) {
+                    if (b != null && (!b.weights().contains(info.name()) || !b.weights().info(info.name()).sameShape(info))) {
+                        throw new EvomergeException("tensor '" + info.name() + "' of " + entry.getKey()
+                                + " has no counterpart of the same shape in the base " + base);
                     }
-                    float[] values;
-                    if (base == null || isBase) {
-                        values = model.weights().readFloats(info.name());
-                    } else {
-                        ModelCheckpoint b = checkpoints.get(base);
-                        if (!b.weights().contains(info.name()) || !b.weights().info(info.name()).sameShape(info)) {
-                            throw new EvomergeException("tensor '" + info.name() + "' of " + entry.getKey()
-                                    + " has no counterpart of the same shape in the base " + base);
-                        }
-                        values = model.weights().readDifference(info.name(), b.weights().readFloats(info.name()));
-                    }
-                    tensors.put(info.name(), manager.create(values, new Shape(info.shape())));
                 }
-                arrays.put(entry.getKey(), tensors);
+                Map<String, Source> tensors = new ConcurrentHashMap<>();
+                floats.parallelStream().forEach(info -> {
+                    Shape shape = new Shape(info.shape());
+                    StoredTensor source = model.weights().stored(info.name());
+                    StoredTensor minus = b == null ? null : b.weights().stored(info.name());
+                    if (cpu) {
+                        StoredTensor values = new StoredTensor(memory.allocate(4 * info.numel(), 64), DType.F32);
+                        readTaskVector(source, minus, values);
+                        tensors.put(info.name(), new Source(values, null, shape));
+                    } else {
+                        try (Arena staging = Arena.ofConfined()) {
+                            StoredTensor values = new StoredTensor(staging.allocate(4 * info.numel(), 64), DType.F32);
+                            readTaskVector(source, minus, values);
+                            tensors.put(info.name(), new Source(null, onDevice(values, shape, manager), shape));
+                        }
+                    }
+                });
+                sources.put(entry.getKey(), tensors);
             }
             manager.cap();
-            return new MergeSources(Map.copyOf(checkpoints), base, manager, arrays);
+            if (!cpu) {
+                memory.close();
+            }
+            return new MergeSources(Map.copyOf(checkpoints), base, manager, cpu ? memory : null, sources);
         } catch (RuntimeException e) {
             manager.close();
+            if (memory.scope().isAlive()) {
+                memory.close();
+            }
             throw e;
         }
+    }
+
+    /** θ − θ_base (or θ, without a base) into {@code into}, a chunk at a time. */
+    private static void readTaskVector(StoredTensor model, StoredTensor base, StoredTensor into) {
+        float[] values = new float[CHUNK];
+        float[] minus = new float[CHUNK];
+        long n = model.count();
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            model.read(from, values, len);
+            if (base != null) {
+                base.read(from, minus, len);
+                for (int i = 0; i < len; i++) {
+                    values[i] -= minus[i];
+                }
+            }
+            into.write(from, values, len);
+        }
+    }
+
+    private static final int CHUNK = 1 << 16;
+
+    /** A copy of {@code values} on the manager's device, attached to it. */
+    private static NDArray onDevice(StoredTensor values, Shape shape, NDManager manager) {
+        try (NDManager staging = NDManager.newBaseManager(Device.cpu())) {
+            NDArray copy = wrap(values.bytes(), shape, staging).toDevice(manager.getDevice(), true);
+            copy.attach(manager);
+            return copy;
+        }
+    }
+
+    /**
+     * An f32 array over {@code bytes} without a copy (DJL's PyTorch engine takes a direct buffer as the
+     * tensor's storage); {@code bytes} must outlive it. Over 2 GB (a buffer's limit), a copy.
+     */
+    private static NDArray wrap(MemorySegment bytes, Shape shape, NDManager manager) {
+        if (bytes.byteSize() <= Integer.MAX_VALUE) {
+            return manager.create(bytes.asByteBuffer().order(ByteOrder.nativeOrder()), shape, DataType.FLOAT32);
+        }
+        return manager.create(bytes.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder())), shape);
     }
 
     public Device device() {
@@ -106,10 +186,17 @@ public final class MergeSources implements AutoCloseable {
         }
         MergePlan plan = MergePlan.of(recipe, checkpoints);
         MergeMethod method = recipe.method();
+        Arena merged = null;
+        if (memory != null) {
+            // the merged tensors' memory, freed with the candidate's scope
+            merged = Arena.ofShared();
+            scope.attachInternal("evomerge-candidate-" + java.util.UUID.randomUUID(), merged);
+        }
+        Arena candidateMemory = merged;
         NDArray[] out = new NDArray[plan.tasks().size()];
         java.util.stream.IntStream.range(0, out.length).parallel().forEach(k -> {
             MergePlan.TensorTask task = plan.tasks().get(k);
-            out[k] = task.merged() ? mergeOne(plan, task, method, scope) : copyOf(plan, task, scope);
+            out[k] = task.merged() ? mergeOne(plan, task, method, scope, candidateMemory) : copyOf(plan, task, scope);
         });
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (int k = 0; k < out.length; k++) {
@@ -139,18 +226,20 @@ public final class MergeSources implements AutoCloseable {
         });
     }
 
-    private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope) {
-        if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && manager.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
+    private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope, Arena candidateMemory) {
+        if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && candidateMemory != null) {
             // on a CPU, the streamed kernel, as the disk merge uses it: the same bits either way
             MergeInput params = MergeInput.parametersOnly(task);
-            float[] baseValues = arrays.get(base).get(task.inputs().get(task.baseIndex()).tensor()).toFloatArray();
-            java.util.List<float[]> taskVectors = new java.util.ArrayList<>();
+            List<StoredTensor> taskVectors = new ArrayList<>();
             for (int i : params.others()) {
                 MergePlan.Input in = task.inputs().get(i);
-                taskVectors.add(arrays.get(plan.models().get(in.model())).get(in.tensor()).toFloatArray());
+                taskVectors.add(source(plan.models().get(in.model()), in.tensor()).values());
             }
-            float[] merged = TaskArithmeticKernel.merge(ta, params, baseValues, taskVectors, task.output().shape());
-            return scope.create(merged, new Shape(task.output().shape()));
+            Source baseValues = source(base, task.inputs().get(task.baseIndex()).tensor());
+            StoredTensor out = new StoredTensor(candidateMemory.allocate(baseValues.values().bytes().byteSize(), 64), DType.F32);
+            TaskArithmeticKernel.merge(ta, params, new TaskArithmeticKernel.Inputs(baseValues.values(), taskVectors, false),
+                    task.output().shape(), out);
+            return wrap(out.bytes(), new Shape(task.output().shape()), scope);
         }
         try (NDManager work = scope.newSubManager()) {
             int size = task.inputs().size();
@@ -177,21 +266,26 @@ public final class MergeSources implements AutoCloseable {
         }
     }
 
-    /**
-     * A zero-copy view of a stored array in {@code work}: operations on it create arrays there, never on the
-     * capped sources' manager.
-     */
+    /** A zero-copy view of a source tensor in {@code work}. */
     private NDArray view(String model, String tensor, NDManager work) {
-        NDArray stored = arrays.get(model).get(tensor);
+        return source(model, tensor).view(work);
+    }
+
+    private Source source(String model, String tensor) {
+        Source stored = sources.get(model).get(tensor);
         if (stored == null) {
             throw new EvomergeException("source " + model + " has no float tensor " + tensor);
         }
-        return stored.get(work, new NDIndex());
+        return stored;
     }
 
+    /** Frees the sources; every candidate's scope must be closed first (on a CPU their arrays view this memory). */
     @Override
     public void close() {
         manager.close();
+        if (memory != null) {
+            memory.close();
+        }
         checkpoints.values().forEach(ModelCheckpoint::close);
     }
 }

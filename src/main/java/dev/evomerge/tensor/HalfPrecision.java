@@ -72,27 +72,6 @@ public final class HalfPrecision {
         chunks(count).forEach(c -> decodeChunk(src, dtype, dst, c * CHUNK, Math.min(count, (c + 1) * CHUNK)));
     }
 
-    /**
-     * Decodes like {@link #decode} and subtracts {@code minus} element by element, chunk by chunk while the
-     * chunk is in cache: a task vector θ − θ_base in one pass over memory instead of two.
-     */
-    public static void decodeDifference(MemorySegment src, DType dtype, float[] minus, float[] dst, int count) {
-        if (minus.length < count) {
-            throw new IllegalArgumentException(minus.length + " values to subtract from " + count);
-        }
-        if (!dtype.isFloat() || src.byteSize() < (long) count * dtype.byteSize()) {
-            throw new IllegalArgumentException("segment of " + src.byteSize() + " bytes holds fewer than " + count + " " + dtype);
-        }
-        chunks(count).forEach(c -> {
-            int from = c * CHUNK;
-            int to = Math.min(count, from + CHUNK);
-            decodeChunk(src, dtype, dst, from, to);
-            for (int i = from; i < to; i++) {
-                dst[i] -= minus[i];
-            }
-        });
-    }
-
     /** Encodes {@code src} into {@code dst} as {@code dtype} (a float type); {@code dst} must be large enough. */
     public static void encode(float[] src, DType dtype, MemorySegment dst) {
         if (!dtype.isFloat()) {

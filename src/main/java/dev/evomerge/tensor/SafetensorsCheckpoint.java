@@ -213,12 +213,6 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return values;
     }
 
-    /** The tensor as f32 minus {@code minus} (a task vector, when minus is the base's tensor), in a new array. */
-    public float[] readDifference(String name, float[] minus) {
-        float[] values = new float[floatCount(name)];
-        HalfPrecision.decodeDifference(raw(name), info(name).dtype(), minus, values, values.length);
-        return values;
-    }
 
     /**
      * The tensor as f32 into {@code into} (at least {@link TensorInfo#numel} long), for callers that reuse

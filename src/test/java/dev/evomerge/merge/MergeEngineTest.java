@@ -112,6 +112,25 @@ class MergeEngineTest {
     }
 
     @Test
+    void inMemoryLinearThroughViewsOfTheSourcesEqualsTheDiskMerge() throws IOException {
+        // linear runs as DJL tensor ops on arrays made over the sources' own memory, not the streamed kernel
+        MergeRecipe recipe = MergeRecipe.read(recipe(LINEAR + "dtype: float32\n"));
+        Path out = MergeEngine.merge(recipe, dir, dir.resolve("out"), MergeEngine.Options.defaults(), MergeEngine.Progress.NONE);
+        Map<String, ModelCheckpoint> opened = MergeEngine.open(recipe, dir);
+        try (MergeSources sources = MergeSources.load(opened, null, Device.cpu());
+             ModelCheckpoint merged = ModelCheckpoint.open(out);
+             NDManager scope = NDManager.newBaseManager()) {
+            Candidate candidate = sources.materialize(recipe, scope);
+            Candidate again = sources.materialize(recipe, scope); // the first one's ops left the sources as they were
+            for (TensorInfo t : merged.weights().tensors()) {
+                float[] disk = merged.weights().readFloats(t.name());
+                assertArrayEquals(disk, candidate.tensor(t.name()).toFloatArray(), t.name());
+                assertArrayEquals(disk, again.tensor(t.name()).toFloatArray(), t.name());
+            }
+        }
+    }
+
+    @Test
     void fiftyCandidatesLeaveNoArrayBehind() throws IOException {
         MergeRecipe recipe = MergeRecipe.read(recipe("""
                 merge_method: ties

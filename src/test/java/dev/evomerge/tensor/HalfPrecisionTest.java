@@ -33,30 +33,6 @@ class HalfPrecisionTest {
         assertEquals(0x0001, bits(HalfPrecision.floatToBf16(Float.intBitsToFloat(0x00010000))));
     }
 
-    @Test
-    void decodeDifferenceIsDecodeThenSubtractAcrossChunks() {
-        int n = 200_003; // several parallel chunks and a partial one
-        Random random = new Random(9);
-        float[] values = new float[n];
-        float[] base = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = (float) random.nextGaussian();
-            base[i] = (float) random.nextGaussian();
-        }
-        for (DType dtype : new DType[] {DType.BF16, DType.F16, DType.F32}) {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment stored = arena.allocate((long) n * dtype.byteSize());
-                HalfPrecision.encode(values, dtype, stored);
-                float[] decoded = new float[n];
-                HalfPrecision.decode(stored, dtype, decoded, n);
-                float[] difference = new float[n];
-                HalfPrecision.decodeDifference(stored, dtype, base, difference, n);
-                for (int i = 0; i < n; i++) {
-                    assertEquals(Float.floatToRawIntBits(decoded[i] - base[i]), Float.floatToRawIntBits(difference[i]), dtype + " at " + i);
-                }
-            }
-        }
-    }
 
     @Test
     void bf16KeepsInfinitiesZerosAndNaN() {
