@@ -2,6 +2,7 @@ package dev.evomerge.merge;
 
 import dev.evomerge.EvomergeException;
 import dev.evomerge.tensor.StoredTensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -251,7 +252,7 @@ final class TaskArithmeticKernel {
         if (wanted.length == 0) {
             return located;
         }
-        int[][] high = overChunks(inputs.count(), models, () -> new int[wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
+        int[][] high = overChunks(inputs.count(), models, () -> new int[wanted.length][MagnitudeSelect.COUNTERS], (counts, from, len, b) -> {
             inputs.base().read(from, b.base, len);
             for (int j = 0; j < wanted.length; j++) {
                 inputs.readTaskVector(wanted[j], from, b.base, b.tau[0], len);
@@ -266,32 +267,44 @@ final class TaskArithmeticKernel {
     }
 
     /**
-     * The second counting pass: the exact magnitude of each located rank (per input, null where none; no
-     * pass if there are none).
+     * The exact magnitude of each located rank (per input, null where none): its bucket's smallest value where
+     * the first pass settled it, else from a second counting pass (one for all the others; none if none).
      */
     private static float[][] exactThresholds(Inputs inputs, MagnitudeSelect.Bucket[][] located) {
         int models = located.length;
         float[][] values = new float[models][];
-        int[] wanted = IntStream.range(0, models).filter(k -> located[k] != null).toArray();
-        if (wanted.length == 0) {
-            return values;
-        }
-        int[][] low = overChunks(inputs.count(), models, () -> new int[2 * wanted.length][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
-            inputs.base().read(from, b.base, len);
-            for (int j = 0; j < wanted.length; j++) {
-                inputs.readTaskVector(wanted[j], from, b.base, b.tau[0], len);
-                MagnitudeSelect.Bucket[] ranks = located[wanted[j]];
-                for (int r = 0; r < ranks.length; r++) {
-                    MagnitudeSelect.countLow(b.tau[0], 0, len, ranks[r].bucket(), counts[2 * j + r]);
+        List<int[]> unsettled = new ArrayList<>(); // {input, rank}
+        for (int k = 0; k < models; k++) {
+            if (located[k] != null) {
+                values[k] = new float[located[k].length];
+                for (int r = 0; r < located[k].length; r++) {
+                    if (located[k][r].settled()) {
+                        values[k][r] = located[k][r].smallest();
+                    } else {
+                        unsettled.add(new int[] {k, r});
+                    }
                 }
             }
-        }, TaskArithmeticKernel::add);
-        for (int j = 0; j < wanted.length; j++) {
-            MagnitudeSelect.Bucket[] ranks = located[wanted[j]];
-            values[wanted[j]] = new float[ranks.length];
-            for (int r = 0; r < ranks.length; r++) {
-                values[wanted[j]][r] = MagnitudeSelect.value(ranks[r], low[2 * j + r]);
+        }
+        if (unsettled.isEmpty()) {
+            return values;
+        }
+        int[][] low = overChunks(inputs.count(), models, () -> new int[unsettled.size()][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
+            inputs.base().read(from, b.base, len);
+            int read = -1;
+            for (int slot = 0; slot < unsettled.size(); slot++) {
+                int k = unsettled.get(slot)[0];
+                if (k != read) {
+                    inputs.readTaskVector(k, from, b.base, b.tau[0], len);
+                    read = k;
+                }
+                MagnitudeSelect.countLow(b.tau[0], 0, len, located[k][unsettled.get(slot)[1]].bucket(), counts[slot]);
             }
+        }, TaskArithmeticKernel::add);
+        for (int slot = 0; slot < unsettled.size(); slot++) {
+            int k = unsettled.get(slot)[0];
+            int r = unsettled.get(slot)[1];
+            values[k][r] = MagnitudeSelect.value(located[k][r], low[slot]);
         }
         return values;
     }

@@ -1,6 +1,9 @@
 package dev.evomerge.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.evomerge.tensor.HalfPrecision;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -26,5 +29,31 @@ class MagnitudeSelectTest {
             assertEquals(sorted[k], MagnitudeSelect.kthSmallest(values, k), "rank " + k);
         }
         assertEquals(sorted[values.length - 1], MagnitudeSelect.kthSmallest(values, values.length - 1));
+    }
+
+    @Test
+    void settlesRanksAmongABucketsSmallestValueInTheFirstPassAndTheRestInTheSecond() {
+        Random random = new Random(7);
+        float[] values = new float[20000];
+        for (int i = 0; i < values.length; i++) {
+            float v = (float) random.nextGaussian() * 0.01f;
+            // mostly bf16 values (low 16 bits zero: each its bucket's smallest), every 5th a full f32
+            values[i] = i % 5 == 0 ? v : HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(v));
+        }
+        float[] sorted = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            sorted[i] = Math.abs(values[i]);
+        }
+        Arrays.sort(sorted);
+        int[] counters = new int[MagnitudeSelect.COUNTERS];
+        MagnitudeSelect.countHigh(values, 0, values.length, counters);
+        int settled = 0;
+        for (int k = 0; k < values.length; k += 7) {
+            assertEquals(sorted[k], MagnitudeSelect.kthSmallestMagnitude(values, k), "rank " + k);
+            settled += MagnitudeSelect.locate(counters, k).settled() ? 1 : 0;
+        }
+        // both ways were taken, most ranks without the second pass
+        int ranks = (values.length + 6) / 7;
+        assertTrue(settled > ranks / 2 && settled < ranks, settled + " of " + ranks + " settled in the first pass");
     }
 }
