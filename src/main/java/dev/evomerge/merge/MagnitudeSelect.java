@@ -17,8 +17,10 @@ package dev.evomerge.merge;
  * weights, which mostly needs no more significant bits than a bf16 (the top 16 bits of an f32) holds.
  */
 final class MagnitudeSelect {
-    /** Buckets: one per value of the top 16 bits. */
-    static final int BUCKETS = 1 << 16;
+    /** Buckets: one per value of a magnitude's top 16 bits, of which the first (the sign) is always clear. */
+    static final int BUCKETS = 1 << 15;
+    /** Second-pass counters: one per value of the low 16 bits. */
+    static final int LOW_VALUES = 1 << 16;
     /** First-pass counters: per bucket, interleaved, its count and how many of its magnitudes are its smallest value. */
     static final int COUNTERS = 2 * BUCKETS;
 
@@ -98,7 +100,7 @@ final class MagnitudeSelect {
         if (located.settled()) {
             return located.smallest();
         }
-        int[] low = new int[BUCKETS];
+        int[] low = new int[LOW_VALUES];
         countLow(values, 0, values.length, located.bucket(), low);
         return value(located, low);
     }

@@ -289,7 +289,7 @@ final class TaskArithmeticKernel {
         if (unsettled.isEmpty()) {
             return values;
         }
-        int[][] low = overChunks(inputs.count(), models, () -> new int[unsettled.size()][MagnitudeSelect.BUCKETS], (counts, from, len, b) -> {
+        int[][] low = overChunks(inputs.count(), models, () -> new int[unsettled.size()][MagnitudeSelect.LOW_VALUES], (counts, from, len, b) -> {
             inputs.base().read(from, b.base, len);
             int read = -1;
             for (int slot = 0; slot < unsettled.size(); slot++) {
