@@ -52,7 +52,13 @@ final class DiskOverlap implements AutoCloseable {
     /** Writes a finished output to disk in the background ({@code flush} forces its bytes). */
     void written(Runnable flush) {
         if (!closed) {
-            writer.execute(flush);
+            writer.execute(() -> {
+                try {
+                    flush.run();
+                } catch (RuntimeException e) {
+                    // writing early only saves time: the final fsync writes these bytes again and reports a failure
+                }
+            });
         }
     }
 

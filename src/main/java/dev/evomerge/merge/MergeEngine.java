@@ -27,7 +27,8 @@ import java.util.concurrent.ForkJoinTask;
  *
  * <p>Plan, then run: the whole recipe is planned (and every user error raised) before the output is
  * created; then tensors are read, merged on the device and written straight into their planned place in
- * the output shards, a few at a time in parallel. Memory holds only the tensors in flight, so models
+ * the output shards, a few at a time in parallel, in plan order while the disk reads the next ones' inputs
+ * and writes the finished ones ({@link DiskOverlap}). Memory holds only the tensors in flight, so models
  * larger than the heap merge. The output is written to a temporary directory and renamed into place when
  * complete: weights, config.json (the base's, with the merged layer count), the tokenizer and other files
  * of the base, the recipe in the safetensors metadata and a README model card.
