@@ -119,7 +119,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         ObjectNode root = json.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject("__metadata__");
-            metadata.forEach(meta::put);
+            new java.util.TreeMap<>(metadata).forEach(meta::put); // sorted: the same header bytes every run (Map.of iterates in a per-JVM order)
         }
         long offset = 0;
         for (TensorInfo t : tensors) {

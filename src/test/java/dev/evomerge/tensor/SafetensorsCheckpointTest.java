@@ -95,6 +95,18 @@ class SafetensorsCheckpointTest {
     }
 
     @Test
+    void metadataIsWrittenInKeyOrderSoTheSameCheckpointHasTheSameBytes() throws IOException {
+        // Map.of iterates in an order fixed per JVM run only: written as it iterates, a merge run twice differed
+        Map<String, String> metadata = Map.of("format", "pt", "evomerge_recipe", "merge_method: linear", "b", "2", "a", "1");
+        try (SafetensorsWriter writer = SafetensorsWriter.create(dir, List.of(TensorInfo.of("x", DType.U8, 3)), 1 << 20, metadata)) {
+            writer.writeRaw("x", MemorySegment.ofArray(new byte[] {1, 2, 3}));
+            writer.commit();
+        }
+        String header = new String(Files.readAllBytes(dir.resolve("model.safetensors")), StandardCharsets.UTF_8);
+        assertTrue(header.contains("{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\",\"evomerge_recipe\":\"merge_method: linear\",\"format\":\"pt\"}"), header);
+    }
+
+    @Test
     void headerIsPaddedToEightBytes() throws IOException {
         try (SafetensorsWriter writer = SafetensorsWriter.create(dir, List.of(TensorInfo.of("x", DType.U8, 3)), 1 << 20, Map.of())) {
             writer.writeRaw("x", MemorySegment.ofArray(new byte[] {1, 2, 3}));
