@@ -31,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * attach a new array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. On a
  * CPU they are f32 in native memory of their own, which the streamed kernel reads directly and DJL sees
  * through arrays made over it without a copy; a candidate's merged tensors are written into native memory
- * owned by its scope, and made arrays the same way. (DJL copies an array's data out one way only, at about
+ * that goes back to a spare pool when its scope closes, for the next candidate, and made arrays the same way. (DJL copies an array's data out one way only, at about
  * 1.5 GB/s; the streamed path copies nothing.) Candidates take zero-copy views of the sources in their own
  * scope.
  *
@@ -41,8 +41,10 @@ public final class MergeSources implements AutoCloseable {
     private final Map<String, ModelCheckpoint> checkpoints;
     private final String base;
     private final NDManager manager;
-    /** Owns the sources' values on a CPU. */
+    /** Owns the sources' values on a CPU, and the spare buffers candidates' merged tensors reuse. */
     private final Arena memory;
+    /** Spare candidate buffers, by size in bytes. */
+    private final Map<Long, java.util.Queue<MemorySegment>> spare = new ConcurrentHashMap<>();
     /** model reference → tensor name → base tensor (for the base) or task vector (for the others). */
     private final Map<String, Map<String, Source>> sources;
 
@@ -186,17 +188,17 @@ public final class MergeSources implements AutoCloseable {
         }
         MergePlan plan = MergePlan.of(recipe, checkpoints);
         MergeMethod method = recipe.method();
-        Arena merged = null;
+        Buffers candidateMemory = null;
         if (memory != null) {
-            // the merged tensors' memory, freed with the candidate's scope
-            merged = Arena.ofShared();
-            scope.attachInternal("evomerge-candidate-" + java.util.UUID.randomUUID(), merged);
+            // the merged tensors' memory, given back for the next candidate when this one's scope closes
+            candidateMemory = new Buffers();
+            scope.attachInternal("evomerge-candidate-" + java.util.UUID.randomUUID(), candidateMemory);
         }
-        Arena candidateMemory = merged;
+        Buffers buffers = candidateMemory;
         NDArray[] out = new NDArray[plan.tasks().size()];
         java.util.stream.IntStream.range(0, out.length).parallel().forEach(k -> {
             MergePlan.TensorTask task = plan.tasks().get(k);
-            out[k] = task.merged() ? mergeOne(plan, task, method, scope, candidateMemory) : copyOf(plan, task, scope);
+            out[k] = task.merged() ? mergeOne(plan, task, method, scope, buffers) : copyOf(plan, task, scope);
         });
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (int k = 0; k < out.length; k++) {
@@ -226,7 +228,7 @@ public final class MergeSources implements AutoCloseable {
         });
     }
 
-    private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope, Arena candidateMemory) {
+    private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope, Buffers candidateMemory) {
         if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && candidateMemory != null) {
             // on a CPU, the streamed kernel, as the disk merge uses it: the same bits either way
             MergeInput params = MergeInput.parametersOnly(task);
@@ -236,7 +238,7 @@ public final class MergeSources implements AutoCloseable {
                 taskVectors.add(source(plan.models().get(in.model()), in.tensor()).values());
             }
             Source baseValues = source(base, task.inputs().get(task.baseIndex()).tensor());
-            StoredTensor out = new StoredTensor(candidateMemory.allocate(baseValues.values().bytes().byteSize(), 64), DType.F32);
+            StoredTensor out = new StoredTensor(candidateMemory.take(baseValues.values().bytes().byteSize()), DType.F32);
             TaskArithmeticKernel.merge(ta, params, new TaskArithmeticKernel.Inputs(baseValues.values(), taskVectors, false),
                     task.output().shape(), out);
             return wrap(out.bytes(), new Shape(task.output().shape()), scope);
@@ -263,6 +265,36 @@ public final class MergeSources implements AutoCloseable {
             NDArray result = method.merge(input);
             result.attach(scope);
             return result;
+        }
+    }
+
+    /**
+     * One candidate's merged tensors' memory, taken from the sources' spare buffers (or newly allocated) and
+     * given back when the candidate's scope closes: a search merges one candidate after another, and fresh
+     * native memory costs a page fault and zeroing per 4 KB (1.4–3 s for 2 GB here). The kernel writes every
+     * element, so a buffer's old contents never show. Spare buffers are freed with the sources.
+     */
+    private final class Buffers implements AutoCloseable {
+        private final List<MemorySegment> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        MemorySegment take(long bytes) {
+            java.util.Queue<MemorySegment> free = spare.get(bytes);
+            MemorySegment buffer = free == null ? null : free.poll();
+            if (buffer == null) {
+                buffer = memory.allocate(bytes, 64);
+            }
+            taken.add(buffer);
+            return buffer;
+        }
+
+        @Override
+        public void close() {
+            synchronized (taken) {
+                for (MemorySegment buffer : taken) {
+                    spare.computeIfAbsent(buffer.byteSize(), size -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(buffer);
+                }
+                taken.clear();
+            }
         }
     }
 

@@ -131,6 +131,35 @@ class MergeEngineTest {
     }
 
     @Test
+    void aCandidateInReusedMemoryEqualsOneInFreshMemory() throws IOException {
+        String ties = """
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: %s, density: 0.5}
+                  - model: b
+                    parameters: {weight: 0.5, density: 0.7}
+                """;
+        MergeRecipe first = MergeRecipe.read(recipe(ties.formatted("0.9")));
+        MergeRecipe other = MergeRecipe.read(recipe(ties.formatted("-0.4")));
+        Map<String, ModelCheckpoint> opened = MergeEngine.open(first, dir);
+        try (MergeSources sources = MergeSources.load(opened, "base", Device.cpu())) {
+            Map<String, float[]> fresh = new LinkedHashMap<>();
+            try (NDManager scope = NDManager.newBaseManager()) {
+                sources.materialize(first, scope).tensors().forEach((name, array) -> fresh.put(name, array.toFloatArray()));
+            }
+            try (NDManager scope = NDManager.newBaseManager()) {
+                sources.materialize(other, scope); // takes the first candidate's buffers and fills them with other values
+            }
+            try (NDManager scope = NDManager.newBaseManager()) {
+                Candidate again = sources.materialize(first, scope); // takes them back, holding the other's values
+                fresh.forEach((name, values) -> assertArrayEquals(values, again.tensor(name).toFloatArray(), name));
+            }
+        }
+    }
+
+    @Test
     void fiftyCandidatesLeaveNoArrayBehind() throws IOException {
         MergeRecipe recipe = MergeRecipe.read(recipe("""
                 merge_method: ties
