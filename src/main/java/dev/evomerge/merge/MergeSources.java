@@ -17,10 +17,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The source models of a search, resident on the device: the base's tensors and every other model's task
@@ -31,9 +34,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * attach a new array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. On a
  * CPU they are f32 in native memory of their own, which the streamed kernel reads directly and DJL sees
  * through arrays made over it without a copy; a candidate's merged tensors are written into native memory
- * that goes back to a spare pool when its scope closes, for the next candidate, and made arrays the same way. (DJL copies an array's data out one way only, at about
- * 1.5 GB/s; the streamed path copies nothing.) Candidates take zero-copy views of the sources in their own
- * scope.
+ * that goes back to a spare pool for the next candidate when its scope closes, and made arrays the same
+ * way. (DJL copies an array's data out one way only, at about 1.5 GB/s; the streamed path copies nothing.)
+ * Candidates take zero-copy views of the sources in their own scope.
  *
  * @implNote materialize may be called from one thread at a time; it parallelizes across tensors itself.
  */
@@ -44,7 +47,7 @@ public final class MergeSources implements AutoCloseable {
     /** Owns the sources' values on a CPU, and the spare buffers candidates' merged tensors reuse. */
     private final Arena memory;
     /** Spare candidate buffers, by size in bytes. */
-    private final Map<Long, java.util.Queue<MemorySegment>> spare = new ConcurrentHashMap<>();
+    private final Map<Long, Queue<MemorySegment>> spare = new ConcurrentHashMap<>();
     /** model reference → tensor name → base tensor (for the base) or task vector (for the others). */
     private final Map<String, Map<String, Source>> sources;
 
@@ -76,7 +79,7 @@ public final class MergeSources implements AutoCloseable {
         }
         boolean cpu = device.getDeviceType().equals(Device.Type.CPU);
         NDManager manager = NDManager.newBaseManager(device);
-        Arena memory = Arena.ofShared();
+        Arena memory = cpu ? Arena.ofShared() : null;
         try {
             Map<String, Map<String, Source>> sources = new LinkedHashMap<>();
             for (var entry : checkpoints.entrySet()) {
@@ -110,13 +113,10 @@ public final class MergeSources implements AutoCloseable {
                 sources.put(entry.getKey(), tensors);
             }
             manager.cap();
-            if (!cpu) {
-                memory.close();
-            }
-            return new MergeSources(Map.copyOf(checkpoints), base, manager, cpu ? memory : null, sources);
+            return new MergeSources(Map.copyOf(checkpoints), base, manager, memory, sources);
         } catch (RuntimeException e) {
             manager.close();
-            if (memory.scope().isAlive()) {
+            if (memory != null) {
                 memory.close();
             }
             throw e;
@@ -275,10 +275,10 @@ public final class MergeSources implements AutoCloseable {
      * element, so a buffer's old contents never show. Spare buffers are freed with the sources.
      */
     private final class Buffers implements AutoCloseable {
-        private final List<MemorySegment> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<MemorySegment> taken = Collections.synchronizedList(new ArrayList<>());
 
         MemorySegment take(long bytes) {
-            java.util.Queue<MemorySegment> free = spare.get(bytes);
+            Queue<MemorySegment> free = spare.get(bytes);
             MemorySegment buffer = free == null ? null : free.poll();
             if (buffer == null) {
                 buffer = memory.allocate(bytes, 64);
@@ -291,7 +291,7 @@ public final class MergeSources implements AutoCloseable {
         public void close() {
             synchronized (taken) {
                 for (MemorySegment buffer : taken) {
-                    spare.computeIfAbsent(buffer.byteSize(), size -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(buffer);
+                    spare.computeIfAbsent(buffer.byteSize(), size -> new ConcurrentLinkedQueue<>()).add(buffer);
                 }
                 taken.clear();
             }
