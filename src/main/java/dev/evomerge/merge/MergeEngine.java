@@ -10,6 +10,7 @@ import dev.evomerge.EvomergeException;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.SafetensorsWriter;
+import dev.evomerge.tensor.StoredTensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -188,7 +189,7 @@ public final class MergeEngine {
         if (!task.merged()) {
             MergePlan.Input in = task.inputs().getFirst();
             weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
-        } else if (streams(method, task, root)) {
+        } else if (TaskArithmeticKernel.merges(method, task, root.getDevice())) {
             // on a CPU, the streamed kernel: read, merged and written a chunk at a time
             MergeInput params = MergeInput.parametersOnly(task);
             TaskArithmeticKernel.merge((TaskArithmetic) method, params, streamedInputs(task, params, inputs),
@@ -198,15 +199,10 @@ public final class MergeEngine {
         }
     }
 
-    /** Whether a tensor merges through the streamed CPU kernel: the task-vector family, with a base, on a CPU. */
-    private static boolean streams(MergeMethod method, MergePlan.TensorTask task, NDManager root) {
-        return method instanceof TaskArithmetic && task.baseIndex() >= 0 && root.getDevice().getDeviceType().equals(Device.Type.CPU);
-    }
-
     /** A tensor's base and other models as stored in their checkpoints, for the streamed kernel. */
     private static TaskArithmeticKernel.Inputs streamedInputs(MergePlan.TensorTask task, MergeInput params, List<ModelCheckpoint> inputs) {
         MergePlan.Input b = task.inputs().get(task.baseIndex());
-        List<dev.evomerge.tensor.StoredTensor> others = new ArrayList<>();
+        List<StoredTensor> others = new ArrayList<>();
         for (int i : params.others()) {
             MergePlan.Input in = task.inputs().get(i);
             others.add(inputs.get(in.model()).weights().stored(in.tensor()));

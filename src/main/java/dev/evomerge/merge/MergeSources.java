@@ -188,13 +188,11 @@ public final class MergeSources implements AutoCloseable {
         }
         MergePlan plan = MergePlan.of(recipe, checkpoints);
         MergeMethod method = recipe.method();
-        Buffers candidateMemory = null;
-        if (memory != null) {
-            // the merged tensors' memory, given back for the next candidate when this one's scope closes
-            candidateMemory = new Buffers();
-            scope.attachInternal("evomerge-candidate-" + java.util.UUID.randomUUID(), candidateMemory);
+        // on a CPU, the merged tensors' memory, given back for the next candidate when this one's scope closes
+        Buffers buffers = memory == null ? null : new Buffers();
+        if (buffers != null) {
+            scope.attachInternal("evomerge-candidate-" + java.util.UUID.randomUUID(), buffers);
         }
-        Buffers buffers = candidateMemory;
         NDArray[] out = new NDArray[plan.tasks().size()];
         java.util.stream.IntStream.range(0, out.length).parallel().forEach(k -> {
             MergePlan.TensorTask task = plan.tasks().get(k);
@@ -229,7 +227,7 @@ public final class MergeSources implements AutoCloseable {
     }
 
     private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope, Buffers candidateMemory) {
-        if (method instanceof TaskArithmetic ta && base != null && task.baseIndex() >= 0 && candidateMemory != null) {
+        if (TaskArithmeticKernel.merges(method, task, manager.getDevice())) {
             // on a CPU, the streamed kernel, as the disk merge uses it: the same bits either way
             MergeInput params = MergeInput.parametersOnly(task);
             List<StoredTensor> taskVectors = new ArrayList<>();
@@ -239,7 +237,7 @@ public final class MergeSources implements AutoCloseable {
             }
             Source baseValues = source(base, task.inputs().get(task.baseIndex()).tensor());
             StoredTensor out = new StoredTensor(candidateMemory.take(baseValues.values().bytes().byteSize()), DType.F32);
-            TaskArithmeticKernel.merge(ta, params, new TaskArithmeticKernel.Inputs(baseValues.values(), taskVectors, false),
+            TaskArithmeticKernel.merge((TaskArithmetic) method, params, new TaskArithmeticKernel.Inputs(baseValues.values(), taskVectors, false),
                     task.output().shape(), out);
             return wrap(out.bytes(), new Shape(task.output().shape()), scope);
         }

@@ -1,5 +1,6 @@
 package dev.evomerge.merge;
 
+import ai.djl.Device;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.tensor.StoredTensor;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The task-vector family ({@link TaskArithmetic}) computed on the CPU in Java, streamed: each tensor is
  * read, merged and written a chunk of {@value #CHUNK} elements at a time, every input of a chunk decoded
  * and the result encoded while the chunk is in the cache, so no whole tensor is ever converted and no
- * task vector is ever stored. TIES-style thresholds take two radix counting passes first ({@link MagnitudeSelect}).
+ * task vector is ever stored. TIES-style thresholds take one radix counting pass first, two where the first
+ * does not settle them ({@link MagnitudeSelect}).
  * Both merge paths use this kernel on a CPU (a search candidate and its exported merge are bit-identical);
  * on a GPU the tensor-op form in {@link TaskArithmetic#merge} runs instead, with the same thresholds, the
  * same random drops (Java's generator, seeded per tensor and input) and the same formulas: the two forms
@@ -38,6 +40,11 @@ final class TaskArithmeticKernel {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
     private TaskArithmeticKernel() {
+    }
+
+    /** Whether this kernel merges {@code task} on {@code device}: the task-vector family, with a base, on a CPU. */
+    static boolean merges(MergeMethod method, MergePlan.TensorTask task, Device device) {
+        return method instanceof TaskArithmetic && task.baseIndex() >= 0 && device.getDeviceType().equals(Device.Type.CPU);
     }
 
     /**

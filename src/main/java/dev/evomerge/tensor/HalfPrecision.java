@@ -16,10 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Why here and not in DJL: DJL's PyTorch engine aborts the whole JVM on bf16 data (creating,
  * casting or decoding), so bf16 and f16 never reach it. f32 → bf16 rounds to nearest, ties to even, as
- * PyTorch does; NaN stays NaN (quiet, sign kept). bf16 is converted with the Vector API (C2 vectorizes
- * no plain-loop form of it: a short/int widening or a float/int reinterpretation runs a lane at a time, ten
- * times slower); large arrays in parallel chunks. Segments of more than a few chunks are read or written from pool threads, so they must
- * come from a shared or global arena (file mappings here always do).
+ * PyTorch does; NaN stays NaN (quiet, sign kept). bf16 is converted with the Vector API: C2 runs every
+ * plain-loop form of it (a short/int widening, a float/int reinterpretation) a lane at a time, 3–7 times
+ * slower. Large arrays are converted in parallel chunks; segments of more than a few chunks are read or
+ * written from pool threads, so they must come from a shared or global arena (file mappings here always do).
  *
  * @implNote stateless and thread-safe.
  */

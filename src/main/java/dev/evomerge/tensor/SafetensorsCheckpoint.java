@@ -213,7 +213,6 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return values;
     }
 
-
     /**
      * The tensor as f32 into {@code into} (at least {@link TensorInfo#numel} long), for callers that reuse
      * one buffer across tensors: a fresh array costs the JVM a zeroing pass as large as the data.

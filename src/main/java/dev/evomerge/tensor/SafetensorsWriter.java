@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -119,7 +120,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         ObjectNode root = json.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject("__metadata__");
-            new java.util.TreeMap<>(metadata).forEach(meta::put); // sorted: the same header bytes every run (Map.of iterates in a per-JVM order)
+            // sorted: the same header bytes every run (Map.of iterates in an order fixed per JVM run only)
+            new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
         for (TensorInfo t : tensors) {
