@@ -38,6 +38,17 @@ public record BenchmarkProblem(String function, int dimension) implements Proble
     }
 
     @Override
+    public RunLayout layout() {
+        Bounds b = bounds();
+        List<String> genes = new java.util.ArrayList<>();
+        for (int i = 0; i < b.dimension(); i++) {
+            genes.add(function + " x" + i + " [" + b.lower(i) + ", " + b.upper(i) + "]");
+        }
+        List<String> names = objectives().stream().map(Objective::name).toList();
+        return new RunLayout(genes, List.of(), names);
+    }
+
+    @Override
     public int objectiveCount() {
         return objectives().size();
     }

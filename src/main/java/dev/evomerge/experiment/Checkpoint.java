@@ -21,12 +21,14 @@ import java.util.List;
  * @param evaluated      fresh evaluations so far (the budget counts these; cached repeats cost nothing)
  * @param logLines       lines of evaluations.jsonl that belong to the checkpointed state
  * @param logBytes       their length in bytes (a resumed run truncates the log to it)
+ * @param heldoutLines   lines of heldout.jsonl (held-out scores of front points) that belong to it
+ * @param heldoutBytes   their length in bytes
  * @param elapsed        seconds of running so far, over every session of the run
  * @param reference      the oriented hypervolume reference point, or null before the first generation
  * @param hypervolume    per generation
  */
 public record Checkpoint(int version, String strategy, JsonNode strategyState, long generation, long evaluated, long logLines,
-                         long logBytes, double elapsed, double[] reference, List<Double> hypervolume) {
+                         long logBytes, long heldoutLines, long heldoutBytes, double elapsed, double[] reference, List<Double> hypervolume) {
     public static final String FILE = "checkpoint.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,6 +46,8 @@ public record Checkpoint(int version, String strategy, JsonNode strategyState, l
         node.put("evaluated", evaluated);
         node.put("log_lines", logLines);
         node.put("log_bytes", logBytes);
+        node.put("heldout_lines", heldoutLines);
+        node.put("heldout_bytes", heldoutBytes);
         node.put("elapsed_seconds", elapsed);
         if (reference != null) {
             ArrayNode r = node.putArray("reference");
@@ -81,6 +85,7 @@ public record Checkpoint(int version, String strategy, JsonNode strategyState, l
             }
             return new Checkpoint(1, n.get("strategy").asText(), n.get("strategy_state"), n.get("generation").asLong(),
                     n.get("evaluated").asLong(), n.get("log_lines").asLong(), n.get("log_bytes").asLong(),
+                    n.path("heldout_lines").asLong(0), n.path("heldout_bytes").asLong(0),
                     n.get("elapsed_seconds").asDouble(), reference, hv);
         } catch (IOException | NullPointerException e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");

@@ -40,15 +40,21 @@ public final class Export {
             throw new EvomergeException(results.runDir() + ": this run optimized a benchmark function; there is no model to export");
         }
         LoggedEvaluation chosen = results.pick(pick);
-        // decoding is pure: the genome gives back exactly the blueprint that was evaluated
+        RunLayout.check(results.runDir(), spec.layout());
+        // decoding is pure and the layout is the recorded one: the genome gives back the blueprint that was
+        // evaluated, and the recipe logged with the evaluation says so
         Blueprint blueprint = spec.genomeSpace().decode(chosen.genome());
+        if (chosen.evaluation().description() != null && !chosen.evaluation().description().equals(blueprint.toYaml())) {
+            throw new EvomergeException(results.runDir() + ": evaluation " + chosen.number() + " logged another recipe than its genome "
+                    + "decodes to now; the experiment or the run directory has changed, nothing was exported");
+        }
         if (Files.exists(out) && !overwrite) {
             throw new EvomergeException(out + " already exists; choose another --out or pass --overwrite");
         }
         Path staging = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".unverified-" + ProcessHandle.current().pid());
         try {
             writeBlueprint(spec, blueprint, staging, progress, card(results, chosen));
-            double[] rescored = rescore(spec, staging, results.config().device());
+            double[] rescored = rescore(spec, staging, results.config().device(), results.config().racing(), results.config().seed());
             double[] archived = chosen.evaluation().objectives();
             for (int i = 0; i < archived.length; i++) {
                 // folded scales are exact in arithmetic, not in rounding: a routed model matches to 1e-4
@@ -106,19 +112,16 @@ public final class Export {
         }
     }
 
-    /** The objectives of the checkpoint at {@code dir}, evaluated as the search evaluates candidates. */
-    static double[] rescore(MergeProblemSpec spec, Path dir, String device) {
+    /**
+     * The objectives of the checkpoint at {@code dir}, scored as the search scored candidates: the same tasks,
+     * and under racing the same two passes (sample, then the rest).
+     */
+    static double[] rescore(MergeProblemSpec spec, Path dir, String device, Racing racing, long seed) {
         var d = ComputeDevice.of(device).resolve();
-        try (ModelCheckpoint checkpoint = spec.open(dir); NDManager scope = NDManager.newBaseManager(d)) {
-            Candidate candidate = Candidate.load(checkpoint, scope);
-            double[] values = new double[spec.objectives().size()];
-            for (int i = 0; i < values.length; i++) {
-                var objective = spec.objectives().get(i);
-                try (Task task = TaskSpec.read(spec.tasks().get(objective.task())).open(objective.task(), d, spec.reference())) {
-                    values[i] = java.util.Arrays.stream(task.score(candidate, scope)).average().orElse(Double.NaN);
-                }
-            }
-            return values;
+        try (ModelCheckpoint checkpoint = spec.open(dir); NDManager scope = NDManager.newBaseManager(d);
+             TaskSuite tasks = TaskSuite.open(spec, d, checkpoint.config())) {
+            Problem.Screen screen = racing == null ? null : new Problem.Screen(racing, seed, partial -> true);
+            return tasks.score(Candidate.load(checkpoint, scope), scope, null, screen).objectives();
         }
     }
 

@@ -52,6 +52,23 @@ public record LoggedEvaluation(long number, long generation, Genome genome, Eval
         return node.toString();
     }
 
+    /** The objectives, datapoint scores and recipe of a logged line (or of a reference's node). */
+    static Evaluation evaluation(JsonNode node, List<Objective> objectives) {
+        double[] values = new double[objectives.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = node.get("objectives").get(objectives.get(i).name()).asDouble();
+        }
+        Map<String, double[]> scores = new LinkedHashMap<>();
+        node.path("scores").fields().forEachRemaining(f -> {
+            double[] v = new double[f.getValue().size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = f.getValue().get(i).asDouble();
+            }
+            scores.put(f.getKey(), v);
+        });
+        return new Evaluation(values, scores, node.hasNonNull("recipe") ? node.get("recipe").asText() : null);
+    }
+
     public static LoggedEvaluation parse(String line, List<Objective> objectives) {
         try {
             JsonNode node = JSON.readTree(line);
@@ -59,21 +76,10 @@ public record LoggedEvaluation(long number, long generation, Genome genome, Eval
             for (int i = 0; i < genome.length; i++) {
                 genome[i] = node.get("genome").get(i).asDouble();
             }
-            double[] values = new double[objectives.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = node.get("objectives").get(objectives.get(i).name()).asDouble();
-            }
-            Map<String, double[]> scores = new LinkedHashMap<>();
-            node.path("scores").fields().forEachRemaining(f -> {
-                double[] v = new double[f.getValue().size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = f.getValue().get(i).asDouble();
-                }
-                scores.put(f.getKey(), v);
-            });
-            String recipe = node.hasNonNull("recipe") ? node.get("recipe").asText() : null;
+            Evaluation e = evaluation(node, objectives);
+            boolean raced = node.path("raced").asBoolean(false);
             return new LoggedEvaluation(node.get("n").asLong(), node.get("generation").asLong(), Genome.of(genome),
-                    new Evaluation(values, scores, recipe), node.get("cached").asBoolean(), node.path("raced").asBoolean(false),
+                    new Evaluation(e.objectives(), e.scores(), e.description(), raced), node.get("cached").asBoolean(), raced,
                     node.get("seconds").asDouble());
         } catch (Exception e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");

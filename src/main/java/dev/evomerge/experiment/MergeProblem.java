@@ -35,12 +35,14 @@ final class MergeProblem implements Problem {
     private final ModelCheckpoint reference;
     private final List<ModelCheckpoint> opened;
     private final NDManager resident;
-    private final Map<String, Task> tasks;
+    private final TaskSuite tasks;
+    private final TaskSuite heldout;
     private final List<Objective> objectives;
     private final NDManager candidates;
 
     private MergeProblem(MergeProblemSpec spec, GenomeSpace space, MergeSources sources, List<Map<String, NDArray>> routed,
-                         ModelCheckpoint reference, List<ModelCheckpoint> opened, NDManager resident, Map<String, Task> tasks, Device device) {
+                         ModelCheckpoint reference, List<ModelCheckpoint> opened, NDManager resident, TaskSuite tasks, TaskSuite heldout,
+                         Device device) {
         this.opened = List.copyOf(opened);
         this.spec = spec;
         this.space = space;
@@ -49,6 +51,7 @@ final class MergeProblem implements Problem {
         this.reference = reference;
         this.resident = resident;
         this.tasks = tasks;
+        this.heldout = heldout;
         this.objectives = spec.objectives().stream().map(o -> new Objective(o.name(), o.maximize())).toList();
         this.candidates = NDManager.newBaseManager(device);
     }
@@ -56,8 +59,9 @@ final class MergeProblem implements Problem {
     static MergeProblem open(MergeProblemSpec spec, Device device) {
         GenomeSpace space = spec.genomeSpace();
         Map<String, ModelCheckpoint> opened = new LinkedHashMap<>();
-        Map<String, Task> tasks = new LinkedHashMap<>();
         NDManager resident = NDManager.newBaseManager(device);
+        TaskSuite tasks = null;
+        TaskSuite heldout = null;
         try {
             if (spec.base() != null) {
                 opened.put(spec.base().toString(), spec.open(spec.base()));
@@ -66,18 +70,8 @@ final class MergeProblem implements Problem {
                 opened.putIfAbsent(m.toString(), spec.open(m));
             }
             ModelCheckpoint reference = opened.get(spec.reference().toString());
-            for (var t : spec.tasks().entrySet()) {
-                Task task = TaskSpec.read(t.getValue()).open(t.getKey(), device, spec.reference());
-                tasks.put(t.getKey(), task);
-                if (task instanceof ClassificationTask c) {
-                    MlpClassifier mlp = MlpClassifier.fromConfig(reference.config());
-                    for (int label : c.data().labels()) {
-                        if (label < 0 || label >= mlp.classes()) {
-                            throw new EvomergeException(t.getValue() + ": label " + label + " is outside the model's " + mlp.classes() + " classes");
-                        }
-                    }
-                }
-            }
+            tasks = TaskSuite.open(spec, device, reference.config());
+            heldout = TaskSuite.openHeldout(spec, device, reference.config());
             // routing reads every source whole; merging reads the base and task vectors
             List<Map<String, NDArray>> routed = new ArrayList<>();
             if (!spec.space().equals("ps")) {
@@ -87,9 +81,14 @@ final class MergeProblem implements Problem {
             }
             resident.cap();
             MergeSources sources = spec.space().equals("dfs") ? null : MergeSources.load(opened, spec.base().toString(), device);
-            return new MergeProblem(spec, space, sources, routed, reference, new ArrayList<>(opened.values()), resident, tasks, device);
+            return new MergeProblem(spec, space, sources, routed, reference, new ArrayList<>(opened.values()), resident, tasks, heldout, device);
         } catch (RuntimeException e) {
-            tasks.values().forEach(Task::close);
+            if (tasks != null) {
+                tasks.close();
+            }
+            if (heldout != null) {
+                heldout.close();
+            }
             opened.values().forEach(ModelCheckpoint::close);
             resident.close();
             throw e;
@@ -108,16 +107,30 @@ final class MergeProblem implements Problem {
 
     @Override
     public List<Evaluation> evaluate(List<Genome> genomes) {
-        return evaluatePartly(genomes, 1.0);
+        return evaluate(genomes, tasks, null);
     }
 
     @Override
-    public List<Evaluation> evaluatePartly(List<Genome> genomes, double fraction) {
+    public List<Evaluation> evaluate(List<Genome> genomes, Screen screen) {
+        return evaluate(genomes, tasks, screen);
+    }
+
+    @Override
+    public List<Evaluation> evaluateHeldout(List<Genome> genomes) {
+        return heldout == null ? null : evaluate(genomes, heldout, null);
+    }
+
+    @Override
+    public boolean higherIsBetter(String task) {
+        return tasks.higherIsBetter(task);
+    }
+
+    private List<Evaluation> evaluate(List<Genome> genomes, TaskSuite suite, Screen screen) {
         List<Evaluation> out = new ArrayList<>(genomes.size());
         for (Genome genome : genomes) {
             Blueprint blueprint = space.decode(genome);
             try (NDManager scope = candidates.newSubManager()) {
-                out.add(score(candidate(blueprint, scope), scope, blueprint.toYaml(), fraction));
+                out.add(suite.score(candidate(blueprint, scope), scope, blueprint.toYaml(), screen));
             }
         }
         return out;
@@ -147,8 +160,9 @@ final class MergeProblem implements Problem {
         all.addAll(spec.models());
         for (Path source : all) {
             try (ModelCheckpoint checkpoint = spec.open(source); NDManager scope = candidates.newSubManager()) {
+                Candidate candidate = Candidate.load(checkpoint, scope);
                 out.add(new Reference(source.getFileName().toString() + (source.equals(spec.base()) ? " (base)" : ""),
-                        score(Candidate.load(checkpoint, scope), scope, null, 1.0)));
+                        tasks.score(candidate, scope, null, null), heldout == null ? null : heldout.score(candidate, scope, null, null)));
             }
         }
         if (spec.space().equals("ps")) {
@@ -157,25 +171,20 @@ final class MergeProblem implements Problem {
             for (int i = 0; i < middle.length; i++) {
                 middle[i] = (b.lower(i) + b.upper(i)) / 2;
             }
-            out.add(new Reference("untuned " + spec.method(), evaluate(List.of(Genome.of(middle))).getFirst()));
+            List<Genome> untuned = List.of(Genome.of(middle));
+            List<Evaluation> held = evaluateHeldout(untuned);
+            out.add(new Reference("untuned " + spec.method(), evaluate(untuned).getFirst(), held == null ? null : held.getFirst()));
         }
         return out;
-    }
-
-    private Evaluation score(Candidate candidate, NDManager scope, String description, double fraction) {
-        Map<String, double[]> scores = new LinkedHashMap<>();
-        tasks.forEach((name, task) -> scores.put(name, task.score(candidate, scope, Math.max(1, (int) Math.ceil(fraction * task.size())))));
-        double[] values = new double[spec.objectives().size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = java.util.Arrays.stream(scores.get(spec.objectives().get(i).task())).average().orElse(Double.NaN);
-        }
-        return new Evaluation(values, scores, description);
     }
 
     @Override
     public void close() {
         candidates.close();
-        tasks.values().forEach(Task::close);
+        tasks.close();
+        if (heldout != null) {
+            heldout.close();
+        }
         resident.close();
         if (sources != null) {
             sources.close(); // closes the checkpoints it was given

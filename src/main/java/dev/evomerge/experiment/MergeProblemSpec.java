@@ -61,10 +61,15 @@ public record MergeProblemSpec(String space, Path base, List<Path> models, Strin
     public MergeProblemSpec {
         scales = scales.clone();
         models = List.copyOf(models);
-        search = Map.copyOf(search);
-        fixed = Map.copyOf(fixed);
-        tasks = Map.copyOf(tasks);
+        // ordered copies: the order of search gives the genome layout, the order of tasks the datapoint order
+        search = ordered(search);
+        fixed = ordered(fixed);
+        tasks = ordered(tasks);
         objectives = List.copyOf(objectives);
+    }
+
+    private static <V> Map<String, V> ordered(Map<String, V> map) {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
     /** Parses {@code node}, resolving paths, and rewrites them absolute in it. */
@@ -211,6 +216,15 @@ public record MergeProblemSpec(String space, Path base, List<Path> models, Strin
         } catch (IllegalArgumentException e) {
             throw new EvomergeException("problem.genome: " + e.getMessage());
         }
+    }
+
+    @Override
+    public RunLayout layout() {
+        List<String> taskLines = new ArrayList<>();
+        tasks.forEach((name, file) -> taskLines.add(name + " " + file + " sha256=" + TaskSpec.read(file).digest(file)));
+        List<String> objectiveLines = objectives.stream()
+                .map(o -> o.name() + " task=" + o.task() + (o.maximize() ? " maximize" : " minimize")).toList();
+        return new RunLayout(genomeSpace().genes(), taskLines, objectiveLines);
     }
 
     /** Opens one of this problem's checkpoints with its layer pattern. */

@@ -20,11 +20,36 @@ public interface Problem extends AutoCloseable {
     List<Evaluation> evaluate(List<Genome> genomes);
 
     /**
-     * A cheaper first look for racing: each genome scored on the first {@code fraction} of every task's
-     * datapoints. By default the full evaluation (a problem with nothing to subsample).
+     * Evaluation under racing: each genome scored on the screen's sample of every task's datapoints, then,
+     * on the same candidate, on the rest if {@code screen.finish()} accepts the sample's evaluation; else the
+     * sample's evaluation is returned, marked {@link Evaluation#partial}. By default the full evaluation (a
+     * problem with no datapoints to sample).
      */
-    default List<Evaluation> evaluatePartly(List<Genome> genomes, double fraction) {
+    default List<Evaluation> evaluate(List<Genome> genomes, Screen screen) {
         return evaluate(genomes);
+    }
+
+    /**
+     * The genomes scored on the held-out split of every task (for reporting, never for selection), in full;
+     * null when the problem has no held-out data.
+     */
+    default List<Evaluation> evaluateHeldout(List<Genome> genomes) {
+        return null;
+    }
+
+    /** Whether a higher datapoint score of {@code task} is better. */
+    default boolean higherIsBetter(String task) {
+        return true;
+    }
+
+    /**
+     * Racing's screen: the racing settings, the seed of each task's sample (the task's index in the
+     * experiment), and whether a candidate scored on the sample goes on to the rest.
+     */
+    record Screen(Racing racing, long seed, java.util.function.Predicate<Evaluation> finish) {
+        long sampleSeed(int task) {
+            return Runner.stepSeed(seed ^ 0x5A4D504C45L, task); // "SAMPLE": apart from the strategies' step seeds
+        }
     }
 
     /**
@@ -35,8 +60,8 @@ public interface Problem extends AutoCloseable {
         return List.of();
     }
 
-    /** A labelled evaluation outside the search. */
-    record Reference(String label, Evaluation evaluation) {
+    /** A labelled evaluation outside the search, with its held-out evaluation (null when there is none). */
+    record Reference(String label, Evaluation evaluation, Evaluation heldout) {
     }
 
     /** Frees what the problem holds (models on a device). */

@@ -12,4 +12,7 @@ public sealed interface ProblemSpec permits BenchmarkProblem, MergeProblemSpec {
     int objectiveCount();
 
     Problem open(String device);
+
+    /** What the genes, tasks and objectives mean, recorded by a run (see {@link RunLayout}). */
+    RunLayout layout();
 }

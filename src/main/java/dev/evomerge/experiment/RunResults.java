@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A run directory read back: its experiment, its Pareto front (as {@code front} lists it), the
@@ -53,14 +55,24 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
         }
         try {
             for (JsonNode r : new ObjectMapper().readTree(file.toFile())) {
-                double[] values = new double[objectives.size()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = r.get("objectives").get(objectives.get(i).name()).asDouble();
-                }
-                out.add(new Problem.Reference(r.get("label").asText(), Evaluation.of(values)));
+                out.add(new Problem.Reference(r.get("label").asText(), LoggedEvaluation.evaluation(r, objectives),
+                        r.has("heldout") ? LoggedEvaluation.evaluation(r.get("heldout"), objectives) : null));
             }
         } catch (IOException | RuntimeException e) {
             throw new EvomergeException(file + ": unreadable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+        return out;
+    }
+
+    /**
+     * The held-out evaluations of front points (heldout.jsonl), by evaluation number; empty when the run's
+     * tasks have no held-out split.
+     */
+    public Map<Long, Evaluation> heldout() {
+        Map<Long, Evaluation> out = new LinkedHashMap<>();
+        for (String line : JsonLines.read(runDir.resolve(Runner.HELDOUT))) {
+            LoggedEvaluation e = LoggedEvaluation.parse(line, objectives);
+            out.put(e.number(), e.evaluation());
         }
         return out;
     }

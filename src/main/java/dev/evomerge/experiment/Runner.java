@@ -48,6 +48,7 @@ public final class Runner implements AutoCloseable {
     public static final String PARETO = "pareto.json";
     public static final String RUN_LOG = "run.log";
     public static final String REFERENCES = "references.json";
+    public static final String HELDOUT = "heldout.jsonl";
     /** Evaluations remembered for repeats (least recently used go first). */
     private static final int CACHE_SIZE = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,16 +66,19 @@ public final class Runner implements AutoCloseable {
         }
     };
     private final List<LoggedEvaluation> frontRecords = new ArrayList<>();
-    /** Genomes stopped by racing, so that a cached repeat is logged as raced too. */
-    private final java.util.Set<Genome> racedGenomes = new java.util.HashSet<>();
     private final List<Double> hypervolume = new ArrayList<>();
     private long generation;
     private long evaluated;
-    private long logLines;
     private double elapsedBefore;
     private double[] reference;
-    private FileChannel log;
+    private JsonLines log;
+    /** Held-out evaluations of front points, by evaluation number (heldout.jsonl). */
+    private final Map<Long, Evaluation> heldout = new LinkedHashMap<>();
+    private JsonLines heldoutLog;
     private Runnable afterCheckpoint = () -> { };
+    /** Set for a run directory that start() made: deleted if the run fails before its first generation is logged. */
+    private boolean discardOnEarlyFailure;
+    private boolean closed;
 
     /** Summary of a finished (or stopped) run. */
     public record Summary(Path runDir, long generations, long evaluations, int frontSize, double hypervolume, double seconds) {
@@ -98,21 +102,45 @@ public final class Runner implements AutoCloseable {
     public static Runner start(ExperimentConfig config, Path out) {
         Path runDir = out != null ? out : config.output().resolve(config.name()).resolve(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now()) + "-seed" + config.seed());
+        if (Files.exists(runDir.resolve(Checkpoint.FILE))) {
+            throw new EvomergeException(runDir + " already holds a run; continue it with: ./run.sh resume " + runDir);
+        }
+        boolean created = !Files.exists(runDir);
         try {
-            if (Files.exists(runDir.resolve(Checkpoint.FILE))) {
-                throw new EvomergeException(runDir + " already holds a run; continue it with: ./run.sh resume " + runDir);
-            }
             Files.createDirectories(runDir);
             AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
             Files.deleteIfExists(runDir.resolve(LOG));
         } catch (IOException e) {
             throw new EvomergeException(runDir + ": cannot create the run directory: " + e.getMessage(), e);
         }
-        Runner runner = new Runner(config, runDir);
-        runner.writeReferences();
-        runner.openLog(0);
-        runner.checkpoint();
-        return runner;
+        Runner runner = null;
+        try {
+            config.problem().layout().write(runDir);
+            runner = new Runner(config, runDir);
+            runner.discardOnEarlyFailure = created;
+            runner.writeReferences();
+            runner.log = JsonLines.create(runDir.resolve(LOG));
+            runner.heldoutLog = JsonLines.create(runDir.resolve(HELDOUT));
+            runner.checkpoint();
+            return runner;
+        } catch (RuntimeException e) {
+            // a run that fails before its first evaluation leaves nothing that looks like a run behind
+            if (runner != null) {
+                runner.close();
+            }
+            if (created) {
+                deleteQuietly(runDir);
+            }
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            AtomicFiles.deleteTree(dir);
+        } catch (IOException ignored) {
+            // the error being reported matters more
+        }
     }
 
     /** Reopens a run from its checkpoint; {@code budget}, when given, replaces the one it had. */
@@ -130,6 +158,7 @@ public final class Runner implements AutoCloseable {
             }
         }
         Checkpoint checkpoint = Checkpoint.read(runDir);
+        RunLayout.check(runDir, config.problem().layout());
         if (!checkpoint.strategy().equals(config.strategy())) {
             throw new EvomergeException(runDir + ": checkpoint is of strategy " + checkpoint.strategy() + " but config.yaml says "
                     + config.strategy() + "; the run directory has been tampered with");
@@ -146,43 +175,14 @@ public final class Runner implements AutoCloseable {
         runner.elapsedBefore = checkpoint.elapsed();
         runner.reference = checkpoint.reference();
         runner.hypervolume.addAll(checkpoint.hypervolume());
-        runner.replay(checkpoint.logLines(), checkpoint.logBytes());
+        runner.log = JsonLines.resume(runDir.resolve(LOG), checkpoint.logLines(), checkpoint.logBytes(),
+                line -> runner.record(LoggedEvaluation.parse(line, runner.objectives)));
+        runner.heldoutLog = JsonLines.resume(runDir.resolve(HELDOUT), checkpoint.heldoutLines(), checkpoint.heldoutBytes(),
+                line -> {
+                    LoggedEvaluation e = LoggedEvaluation.parse(line, runner.objectives);
+                    runner.heldout.put(e.number(), e.evaluation());
+                });
         return runner;
-    }
-
-    /** Cuts the log back to the checkpointed part and rebuilds archive and cache from it. */
-    private void replay(long lines, long bytes) {
-        Path file = runDir.resolve(LOG);
-        try {
-            if (!Files.exists(file) || Files.size(file) < bytes) {
-                throw new EvomergeException(file + ": shorter than the checkpoint says (" + bytes + " bytes); the run directory is damaged");
-            }
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                channel.truncate(bytes);
-                channel.force(true);
-            }
-            long read = 0;
-            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                for (String line; (line = reader.readLine()) != null; read++) {
-                    record(LoggedEvaluation.parse(line, objectives));
-                }
-            }
-            if (read != lines) {
-                throw new EvomergeException(file + ": " + read + " lines where the checkpoint counts " + lines + "; the run directory is damaged");
-            }
-        } catch (IOException e) {
-            throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        openLog(lines);
-    }
-
-    private void openLog(long lines) {
-        try {
-            log = FileChannel.open(runDir.resolve(LOG), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            logLines = lines;
-        } catch (IOException e) {
-            throw new EvomergeException(runDir.resolve(LOG) + ": cannot open: " + e.getMessage(), e);
-        }
     }
 
     public Path runDir() {
@@ -205,7 +205,7 @@ public final class Runner implements AutoCloseable {
         Budget budget = config.budget();
         try (ProgressBar bar = progress ? bar(budget) : null) {
             while (!budget.spent(generation, evaluated, elapsedBefore + (System.nanoTime() - started) / 1e9)) {
-                step();
+                stepOrDiscard();
                 double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
                 checkpoint(elapsed);
                 afterCheckpoint.run();
@@ -243,7 +243,20 @@ public final class Runner implements AutoCloseable {
         return String.join(" ", parts);
     }
 
-    /** One generation: ask, evaluate what is not cached, log, tell. */
+    private void stepOrDiscard() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            if (discardOnEarlyFailure && generation == 0) {
+                close();
+                deleteQuietly(runDir);
+            }
+            throw e;
+        }
+        discardOnEarlyFailure = false;
+    }
+
+    /** One generation: ask, evaluate what is not cached, log, tell; then score new front points on held-out data. */
     private void step() {
         List<Genome> asked = strategy.ask(new SplittableRandom(stepSeed(config.seed(), generation)));
         List<Genome> fresh = new ArrayList<>();
@@ -253,68 +266,79 @@ public final class Runner implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
-        List<Genome> raced = new ArrayList<>();
-        List<Evaluation> results = evaluate(fresh, raced);
+        List<Evaluation> results = fresh.isEmpty() ? List.of() : checked(fresh, evaluate(fresh));
         double perGenome = fresh.isEmpty() ? 0 : (System.nanoTime() - t0) / 1e9 / fresh.size();
         Map<Genome, Evaluation> fromThisBatch = new LinkedHashMap<>();
         for (int i = 0; i < fresh.size(); i++) {
             fromThisBatch.put(fresh.get(i), results.get(i));
         }
         List<Outcome> outcomes = new ArrayList<>();
-        StringBuilder lines = new StringBuilder();
+        List<String> lines = new ArrayList<>();
         for (Genome g : asked) {
             Evaluation fromBatch = fromThisBatch.remove(g);
             boolean cached = fromBatch == null;
             Evaluation e = cached ? cache.get(g) : fromBatch;
-            boolean wasRaced = cached ? racedGenomes.contains(g) : raced.contains(g);
-            LoggedEvaluation logged = new LoggedEvaluation(logLines, generation, g, e, cached, wasRaced, cached ? 0 : perGenome);
-            lines.append(logged.toJson(objectives)).append('\n');
+            LoggedEvaluation logged = new LoggedEvaluation(log.lines() + lines.size(), generation, g, e, cached, e.partial(),
+                    cached ? 0 : perGenome);
+            lines.add(logged.toJson(objectives));
             record(logged);
             if (!cached) {
                 evaluated++;
             }
-            outcomes.add(new Outcome(oriented(e), e.datapoints()));
+            outcomes.add(new Outcome(oriented(e), e.orientedDatapoints(problem::higherIsBetter), e.partial()));
         }
-        append(lines.toString());
+        log.append(lines);
         strategy.tell(asked, outcomes);
         generation++;
         if (reference == null) {
             reference = derivedReference(outcomes);
         }
         hypervolume.add(archive.hypervolume(reference));
+        scoreFrontHeldout();
     }
 
     /**
-     * Evaluates the fresh genomes. With racing, and once the archive has a front, each is first scored on a
-     * subset of the datapoints; only those that the front does not beat by more than the margin there are
-     * finished (their full scores replace the subset's); the others are returned as they are and listed
-     * in {@code raced}. The decisions depend only on the archive, which a resumed run rebuilds: same choices.
+     * Evaluates the fresh genomes; with racing, through a screen that lets a candidate finish unless the
+     * Pareto front beats its sample's scores by more than the margin (everything finishes while the archive
+     * is empty). The decisions depend only on the archive, which a resumed run rebuilds: same choices.
      */
-    private List<Evaluation> evaluate(List<Genome> fresh, List<Genome> raced) {
-        if (fresh.isEmpty()) {
-            return List.of();
-        }
+    private List<Evaluation> evaluate(List<Genome> fresh) {
         Racing racing = config.racing();
-        if (racing == null || archive.size() == 0) {
-            return checked(fresh, problem.evaluate(fresh));
+        if (racing == null) {
+            return problem.evaluate(fresh);
         }
-        List<Evaluation> partial = checked(fresh, problem.evaluatePartly(fresh, racing.fraction()));
-        List<Genome> promising = new ArrayList<>();
-        for (int i = 0; i < fresh.size(); i++) {
-            double[] o = oriented(partial.get(i));
+        List<ParetoArchive.Entry> front = archive.front();
+        return problem.evaluate(fresh, new Problem.Screen(racing, config.seed(), partial -> {
+            double[] o = oriented(partial);
             for (int j = 0; j < o.length; j++) {
                 o[j] += racing.margin();
             }
-            boolean beaten = archive.front().stream().anyMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
-            (beaten ? raced : promising).add(fresh.get(i));
+            return front.stream().noneMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
+        }));
+    }
+
+    /** Front points without held-out scores are scored on the held-out split (reporting only; the search never reads it). */
+    private void scoreFrontHeldout() {
+        List<LoggedEvaluation> missing = new ArrayList<>();
+        for (ParetoArchive.Entry entry : archive.front()) {
+            if (!heldout.containsKey(entry.evaluation())) {
+                frontRecords.stream().filter(r -> r.number() == entry.evaluation()).findFirst().ifPresent(missing::add);
+            }
         }
-        List<Evaluation> full = promising.isEmpty() ? List.of() : checked(promising, problem.evaluate(promising));
-        List<Evaluation> out = new ArrayList<>();
-        int next = 0;
-        for (int i = 0; i < fresh.size(); i++) {
-            out.add(raced.contains(fresh.get(i)) ? partial.get(i) : full.get(next++));
+        if (missing.isEmpty()) {
+            return;
         }
-        return out;
+        List<Evaluation> scored = problem.evaluateHeldout(missing.stream().map(LoggedEvaluation::genome).toList());
+        if (scored == null) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < missing.size(); i++) {
+            LoggedEvaluation m = missing.get(i);
+            heldout.put(m.number(), scored.get(i));
+            lines.add(new LoggedEvaluation(m.number(), m.generation(), m.genome(), scored.get(i), false, false, 0).toJson(objectives));
+        }
+        heldoutLog.append(lines);
     }
 
     private static List<Evaluation> checked(List<Genome> genomes, List<Evaluation> results) {
@@ -327,12 +351,9 @@ public final class Runner implements AutoCloseable {
     /** Adds a logged evaluation to the archive (unless raced), the cache and the line count (also used when replaying). */
     private void record(LoggedEvaluation e) {
         cache.put(e.genome(), e.evaluation());
-        if (e.raced()) {
-            racedGenomes.add(e.genome());
-        } else if (archive.add(e.number(), oriented(e.evaluation()))) {
+        if (!e.raced() && archive.add(e.number(), oriented(e.evaluation()))) {
             frontRecords.add(e);
         }
-        logLines = e.number() + 1;
     }
 
     private double[] oriented(Evaluation e) {
@@ -373,26 +394,14 @@ public final class Runner implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    private void append(String text) {
-        try {
-            ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (buffer.hasRemaining()) {
-                log.write(buffer);
-            }
-            log.force(false);
-        } catch (IOException e) {
-            throw new EvomergeException(runDir.resolve(LOG) + ": cannot write: " + e.getMessage(), e);
-        }
-    }
-
     private void checkpoint() {
         checkpoint(elapsedBefore);
     }
 
     private void checkpoint(double elapsed) {
         try {
-            new Checkpoint(1, strategy.name(), strategy.state(), generation, evaluated, logLines, log.size(), elapsed, reference,
-                    hypervolume).write(runDir);
+            new Checkpoint(1, strategy.name(), strategy.state(), generation, evaluated, log.lines(), log.bytes(), heldoutLog.lines(),
+                    heldoutLog.bytes(), elapsed, reference, hypervolume).write(runDir);
             writePareto();
         } catch (IOException e) {
             throw new EvomergeException(runDir + ": cannot checkpoint: " + e.getMessage(), e);
@@ -409,7 +418,16 @@ public final class Runner implements AutoCloseable {
         ArrayNode front = root.putArray("front");
         java.util.Set<Long> onFront = new java.util.HashSet<>();
         for (ParetoArchive.Entry entry : archive.front()) {
-            front.add(JSON.readTree(byNumber.get(entry.evaluation()).toJson(objectives)));
+            ObjectNode point = (ObjectNode) JSON.readTree(byNumber.get(entry.evaluation()).toJson(objectives));
+            Evaluation held = heldout.get(entry.evaluation());
+            if (held != null) {
+                ObjectNode h = point.putObject("heldout");
+                double[] values = held.objectives();
+                for (int i = 0; i < objectives.size(); i++) {
+                    h.put(objectives.get(i).name(), values[i]);
+                }
+            }
+            front.add(point);
             onFront.add(entry.evaluation());
         }
         frontRecords.removeIf(e -> !onFront.contains(e.number()));
@@ -425,6 +443,11 @@ public final class Runner implements AutoCloseable {
                 ObjectNode node = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.evaluation(), false, false, 0).toJson(objectives));
                 node.remove(List.of("n", "generation", "genome", "cached", "seconds"));
                 node.put("label", r.label());
+                if (r.heldout() != null) {
+                    ObjectNode h = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.heldout(), false, false, 0).toJson(objectives));
+                    h.remove(List.of("n", "generation", "genome", "cached", "seconds", "recipe"));
+                    node.set("heldout", h);
+                }
                 array.add(node);
             }
             AtomicFiles.write(runDir.resolve(REFERENCES), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(array));
@@ -443,12 +466,15 @@ public final class Runner implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            if (log != null) {
-                log.close();
-            }
-        } catch (IOException ignored) {
-            // the log was forced after every generation
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (log != null) {
+            log.close();
+        }
+        if (heldoutLog != null) {
+            heldoutLog.close();
         }
         problem.close();
     }

@@ -43,19 +43,44 @@ public final class ClassificationTask implements Task {
     }
 
     @Override
-    public double[] score(Candidate candidate, NDManager scope) {
-        return score(candidate, scope, data.size());
-    }
-
-    @Override
-    public double[] score(Candidate candidate, NDManager scope, int limit) {
+    public double[] score(Candidate candidate, NDManager scope, int[] datapoints) {
         if (candidate.program() != null) {
             throw new dev.evomerge.EvomergeException("classification with an MLP has no layer routing: use space: ps");
         }
         // views in the candidate's scope: the forward pass's arrays are made there, never on the task's manager
-        NDArray x = inputs.get(scope, new NDIndex(":" + Math.min(limit, data.size())));
-        NDArray y = labels.get(scope, new NDIndex(":" + Math.min(limit, data.size())));
+        NDArray x;
+        NDArray y;
+        if (isWhole(datapoints)) {
+            x = inputs.get(scope, new NDIndex(":"));
+            y = labels.get(scope, new NDIndex(":"));
+        } else {
+            LabelledData some = data.rows(datapoints);
+            x = scope.create(some.inputs(), new Shape(some.size(), some.features()));
+            y = scope.create(some.labels());
+        }
         return MlpClassifier.fromConfig(candidate.config()).correct(candidate.tensors(), x, y);
+    }
+
+    private boolean isWhole(int[] datapoints) {
+        if (datapoints.length != data.size()) {
+            return false;
+        }
+        for (int i = 0; i < datapoints.length; i++) {
+            if (datapoints[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean higherIsBetter() {
+        return true;
+    }
+
+    @Override
+    public int[] labels() {
+        return data.labels();
     }
 
     @Override

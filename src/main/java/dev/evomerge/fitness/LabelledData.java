@@ -2,7 +2,6 @@ package dev.evomerge.fitness;
 
 import java.util.Arrays;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * Feature vectors with class labels, held as one row-major float array (ready to become one matrix on the
@@ -71,14 +70,7 @@ public final class LabelledData {
 
     /** A seeded shuffle cut into the first {@code fraction} (train) and the rest (test). */
     public LabelledData[] split(long seed, double fraction) {
-        int[] order = java.util.stream.IntStream.range(0, size()).toArray();
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = DataSplit.shuffled(size(), seed);
         int cut = (int) Math.round(fraction * size());
         return new LabelledData[] {rows(Arrays.copyOfRange(order, 0, cut)), rows(Arrays.copyOfRange(order, cut, order.length))};
     }

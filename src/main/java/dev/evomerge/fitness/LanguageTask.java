@@ -60,13 +60,13 @@ public final class LanguageTask implements Task {
     }
 
     @Override
-    public double[] score(Candidate candidate, NDManager scope) {
-        return score(candidate, scope, items.size());
+    public boolean higherIsBetter() {
+        return multipleChoice || generation != null; // perplexity's score is a loss
     }
 
     @Override
-    public double[] score(Candidate candidate, NDManager scope, int limit) {
-        List<Item> items = this.items.subList(0, Math.min(limit, this.items.size()));
+    public double[] score(Candidate candidate, NDManager scope, int[] datapoints) {
+        List<Item> items = java.util.Arrays.stream(datapoints).mapToObj(this.items::get).toList();
         LlamaModel llama = new LlamaModel(LlamaConfig.of(candidate.config()));
         if (generation != null) {
             return generate(llama, candidate, scope, items);

@@ -15,10 +15,24 @@ public sealed interface Task extends AutoCloseable permits ClassificationTask, L
 
     int size();
 
-    double[] score(Candidate candidate, NDManager scope);
+    /** Every datapoint's score, in the task's order. */
+    default double[] score(Candidate candidate, NDManager scope) {
+        return score(candidate, scope, java.util.stream.IntStream.range(0, size()).toArray());
+    }
 
-    /** The scores of the first {@code limit} datapoints only (racing scores a candidate on a subset first). */
-    double[] score(Candidate candidate, NDManager scope, int limit);
+    /**
+     * The scores of the datapoints at {@code datapoints} (indices into the task's order), in that order: racing
+     * scores a candidate on a sample first and on the rest only if it is promising.
+     */
+    double[] score(Candidate candidate, NDManager scope, int[] datapoints);
+
+    /** Whether a higher datapoint score is better (accuracy) or a lower one (a loss): strategies read them oriented. */
+    boolean higherIsBetter();
+
+    /** Each datapoint's class label, for samples stratified by label; null for tasks without labels. */
+    default int[] labels() {
+        return null;
+    }
 
     /** Frees the task's resident data. */
     @Override

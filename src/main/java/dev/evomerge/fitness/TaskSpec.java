@@ -22,8 +22,10 @@ import java.util.Set;
  * kind: classification      # or multiple_choice, perplexity, generate (Llama-family models, JSONL data only)
  * dataset: digits        # a built-in data set (fetched and checked), or:
  * data: my-data.jsonl    # one {"inputs": [...], "label": k} per line, relative to this file
- * split: test            # train, test (the seeded 80/20 split) or all
+ * split: validation      # train, validation, test (a seeded 60/20/20 cut, see DataSplit) or all
  * split_seed: 0
+ * heldout: test          # the split a run also scores its front on, for reporting (default: test when the
+ *                        # task reads train or validation, else none); read whole, without subsample
  * labels: [0, 1, 2, 3, 4]   # keep only these classes
  * subsample: 200            # a seeded sample of the rows (after the split and the label filter)
  * normalize: true           # multiple_choice: divide each choice's log-likelihood by its token count
@@ -35,9 +37,9 @@ import java.util.Set;
  * JSONL lines: classification {"inputs": [...], "label": k}; multiple_choice {"prompt": "...",
  * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}; generate {"prompt": "...", "answer": "..."}.
  */
-public record TaskSpec(String kind, String dataset, Path data, String split, long splitSeed, Set<Integer> labels,
+public record TaskSpec(String kind, String dataset, Path data, DataSplit split, DataSplit heldout, long splitSeed, Set<Integer> labels,
                        Integer subsample, long subsampleSeed, boolean normalize, int batchSize, String stop, String extract, int maxTokens) {
-    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "split_seed", "labels", "subsample",
+    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "heldout", "split_seed", "labels", "subsample",
             "subsample_seed", "normalize", "batch_size", "stop", "extract", "max_tokens");
     private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity", "generate");
 
@@ -79,9 +81,15 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         if (dataset != null && !dataset.equals("digits")) {
             throw new EvomergeException("dataset: unknown built-in data set '" + dataset + "'" + DidYouMean.suggest(dataset, List.of("digits")));
         }
-        String split = root.path("split").asText("all");
-        if (!List.of("train", "test", "all").contains(split)) {
-            throw new EvomergeException("split must be train, test or all, got '" + split + "'");
+        DataSplit split = DataSplit.named(root.path("split").asText("all"));
+        DataSplit heldout = null;
+        String heldoutName = root.path("heldout").asText(split == DataSplit.TRAIN || split == DataSplit.VALIDATION ? "test" : "none");
+        if (!heldoutName.equals("none")) {
+            heldout = DataSplit.named(heldoutName);
+            if (heldout == split || heldout == DataSplit.ALL || split == DataSplit.ALL) {
+                throw new EvomergeException("heldout: '" + heldoutName + "' overlaps the task's split '" + split.label()
+                        + "'; a held-out split must be another part (e.g. split: validation, heldout: test)");
+            }
         }
         Set<Integer> labels = null;
         if (root.has("labels")) {
@@ -105,19 +113,50 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
                 throw new EvomergeException("extract: '" + extract + "' is not a valid regex: " + e.getDescription());
             }
         }
-        return new TaskSpec(kind, dataset, data, split, root.path("split_seed").asLong(0), labels, subsample,
+        return new TaskSpec(kind, dataset, data, split, heldout, root.path("split_seed").asLong(0), labels, subsample,
                 root.path("subsample_seed").asLong(0), root.path("normalize").asBoolean(true), Math.max(1, root.path("batch_size").asInt(16)),
                 root.path("stop").asText("\n"), extract, Math.max(1, root.path("max_tokens").asInt(32)));
+    }
+
+    /**
+     * A digest of what decides the task's datapoints and their order: the task file itself and its data file
+     * (built-in data sets are checksum-checked when fetched).
+     */
+    public String digest(Path taskFile) {
+        try {
+            var sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(taskFile));
+            if (data != null) {
+                try (var in = Files.newInputStream(data)) {
+                    byte[] buffer = new byte[1 << 16];
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        sha.update(buffer, 0, n);
+                    }
+                }
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+        } catch (IOException e) {
+            throw new EvomergeException(taskFile + ": cannot read: " + e.getMessage(), e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Datapoint scores of this kind are better when higher (accuracies), or lower (perplexity's loss per token). */
+    public boolean higherIsBetter() {
+        return !kind.equals("perplexity");
+    }
+
+    /** The same task on its held-out split, read whole; null when it has none. */
+    public TaskSpec heldoutTask() {
+        return heldout == null ? null : new TaskSpec(kind, dataset, data, heldout, null, splitSeed, labels, null, subsampleSeed, normalize,
+                batchSize, stop, extract, maxTokens);
     }
 
     /** The task's rows: loaded, split, filtered and sub-sampled as the spec says. */
     public LabelledData rows() {
         LabelledData all = dataset != null ? Digits.load() : readJsonl(data);
-        LabelledData chosen = switch (split) {
-            case "train" -> all.split(splitSeed, 0.8)[0];
-            case "test" -> all.split(splitSeed, 0.8)[1];
-            default -> all;
-        };
+        LabelledData chosen = all.rows(split.select(all.size(), splitSeed));
         if (labels != null) {
             chosen = chosen.withLabels(labels);
         }
@@ -204,17 +243,7 @@ public record TaskSpec(String kind, String dataset, Path data, String split, lon
         if (items.isEmpty()) {
             throw new EvomergeException(data + ": no datapoints");
         }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            order.add(i);
-        }
-        java.util.Collections.shuffle(order, new java.util.Random(splitSeed));
-        int cut = (int) Math.round(0.8 * items.size());
-        List<Integer> chosen = switch (split) {
-            case "train" -> order.subList(0, cut);
-            case "test" -> order.subList(cut, order.size());
-            default -> java.util.stream.IntStream.range(0, items.size()).boxed().toList();
-        };
+        List<Integer> chosen = java.util.Arrays.stream(split.select(items.size(), splitSeed)).boxed().sorted().toList();
         if (subsample != null && subsample < chosen.size()) {
             List<Integer> sample = new ArrayList<>(chosen);
             java.util.Collections.shuffle(sample, new java.util.Random(subsampleSeed));

@@ -13,4 +13,10 @@ public sealed interface GenomeSpace permits ParameterSpace, RoutingSpace, Hybrid
     int dimension();
 
     Blueprint decode(Genome genome);
+
+    /**
+     * What each gene means, one line per gene in genome order (e.g. {@code weight model=… group=0 [0, 2]}):
+     * a run records it, and a resume or an export refuses a space whose genes mean something else.
+     */
+    java.util.List<String> genes();
 }

@@ -29,6 +29,13 @@ public record HybridSpace(ParameterSpace parameters, RoutingSpace routing) imple
     }
 
     @Override
+    public java.util.List<String> genes() {
+        java.util.List<String> genes = new java.util.ArrayList<>(parameters.genes());
+        routing.genes().forEach(g -> genes.add("route " + g));
+        return genes;
+    }
+
+    @Override
     public Blueprint decode(Genome genome) {
         if (genome.size() != dimension()) {
             throw new IllegalArgumentException("genome of " + genome.size() + " values for a space of " + dimension());

@@ -48,7 +48,7 @@ public record ParameterSpace(String method, String baseModel, List<String> model
         models = List.copyOf(models);
         layerPrefixes = List.copyOf(layerPrefixes);
         searched = List.copyOf(searched);
-        fixed = Map.copyOf(fixed);
+        fixed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixed)); // ordered: it reaches recipes
         if (models.isEmpty()) {
             throw new EvomergeException("a parameter space needs at least one model");
         }
@@ -89,6 +89,19 @@ public record ParameterSpace(String method, String baseModel, List<String> model
             }
         }
         return new Bounds(lo, hi);
+    }
+
+    @Override
+    public List<String> genes() {
+        List<String> genes = new ArrayList<>();
+        for (Range r : searched) {
+            for (String model : perModel(r.name()) ? models : java.util.Collections.singletonList((String) null)) {
+                for (int g = 0; g < groups; g++) {
+                    genes.add(r.name() + (model != null ? " model=" + model : "") + " group=" + g + " [" + r.lower() + ", " + r.upper() + "]");
+                }
+            }
+        }
+        return genes;
     }
 
     /** Which group layer {@code layer} is in: contiguous groups of nearly equal size. */

@@ -81,6 +81,21 @@ public record RoutingSpace(int models, int layers, int repeats, double minScale,
         return new Blueprint(null, program(genome));
     }
 
+    @Override
+    public List<String> genes() {
+        List<String> genes = new ArrayList<>();
+        for (int t = 0; t < slots(); t++) {
+            int slot = t % totalLayers();
+            genes.add("use model=" + slot / layers + " layer=" + slot % layers + " repeat=" + t / totalLayers() + " [0, 1]");
+        }
+        for (int from = 0; from < totalLayers(); from++) {
+            for (int to = 0; to < totalLayers(); to++) {
+                genes.add("scale from=" + from + " to=" + to + " [" + minScale + ", " + maxScale + "]");
+            }
+        }
+        return genes;
+    }
+
     /** The genome's layer program. */
     public LayerProgram program(Genome genome) {
         if (genome.size() != dimension()) {

@@ -169,6 +169,9 @@ public final class AmortizedParetoFront implements Strategy {
 
         void tell(List<double[]> coefficients, List<Outcome> outcomes) {
             for (int i = 0; i < coefficients.size(); i++) {
+                if (outcomes.get(i).raced()) {
+                    continue; // a sample's scores would bias the surrogate's fit
+                }
                 double[] real = metricValues(outcomes.get(i));
                 points.add(coefficients.get(i));
                 values.add(real);

@@ -156,16 +156,19 @@ public final class M2n2 implements Strategy {
     @Override
     public void tell(List<Genome> genomes, List<Outcome> outcomes) {
         for (int k = 0; k < genomes.size(); k++) {
+            told++;
+            if (!pending.isEmpty()) {
+                pending.removeFirst();
+            }
+            if (outcomes.get(k).raced()) {
+                continue; // racing found the front better on a sample: a child that would not enter; its row is partial
+            }
             double[] row = outcomes.get(k).datapoints();
             if (row.length == 0) {
                 row = new double[] {outcomes.get(k).objective(0)};
             }
             archive.add(genomes.get(k).toArray());
             scores.add(row);
-            told++;
-            if (!pending.isEmpty()) {
-                pending.removeFirst();
-            }
             if (archive.size() > populationSize) {
                 // the child is in; the worst goes, unless that is the child itself (then it does not enter)
                 double[] fitness = fitness(shared());

@@ -146,6 +146,13 @@ public final class MapElites implements Strategy {
     @Override
     public void tell(List<Genome> genomes, List<Outcome> outcomes) {
         for (int k = 0; k < genomes.size(); k++) {
+            if (outcomes.get(k).raced()) {
+                told++; // scored on a sample only: neither its cell nor its quality is known
+                if (!pending.isEmpty()) {
+                    pending.removeFirst();
+                }
+                continue;
+            }
             int cell = cell(genomes.get(k), outcomes.get(k));
             double quality = quality(outcomes.get(k));
             double[] current = elites.get(cell);

@@ -6,9 +6,18 @@ package dev.evomerge.search;
  * @param objectives every objective, oriented so that <b>larger is better</b> (the Runner negates
  *                   objectives the experiment minimizes, so strategies never need to know)
  * @param datapoints one score per calibration datapoint across all tasks, in a fixed order (M2N2's
- *                   score matrix; larger is better); empty where the evaluator gives none
+ *                   score matrix; larger is better: the Runner negates the scores of tasks where lower
+ *                   is better); empty where the evaluator gives none
+ * @param raced      racing stopped the genome after a sample of the datapoints: the objectives are the
+ *                   sample's (an estimate that the front beat), the datapoints the sample's only. Strategies
+ *                   that rank a batch may rank it by them; those that keep an archive of scored individuals
+ *                   (M2N2, MAP-Elites, MAP's surrogates) leave it out.
  */
-public record Outcome(double[] objectives, double[] datapoints) {
+public record Outcome(double[] objectives, double[] datapoints, boolean raced) {
+    public Outcome(double[] objectives, double[] datapoints) {
+        this(objectives, datapoints, false);
+    }
+
     public Outcome {
         if (objectives.length == 0) {
             throw new IllegalArgumentException("an outcome needs at least one objective");

@@ -1,5 +1,6 @@
 package dev.evomerge.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,9 +128,26 @@ class MergeSearchTest {
         java.util.List<LoggedEvaluation> all = RunResults.read(dir.resolve("raced")).evaluations();
         java.util.List<LoggedEvaluation> raced = all.stream().filter(LoggedEvaluation::raced).toList();
         assertTrue(!raced.isEmpty() && raced.size() < all.size(), raced.size() + " of " + all.size() + " raced");
-        int lowSize = TaskSpec.read(dir.resolve("tasks/low.yaml")).rows().size();
+        var low = TaskSpec.read(dir.resolve("tasks/low.yaml")).rows();
+        int[] sample = config.racing().sample(low.size(), low.labels(), new Problem.Screen(config.racing(), config.seed(), e -> true).sampleSeed(0));
+        // a fifth of each label's datapoints, drawn at random: not the file's first fifth
+        assertTrue(Math.abs(sample.length - 0.2 * low.size()) <= 5, sample.length + " of " + low.size());
+        assertTrue(sample[sample.length - 1] > low.size() / 2, "drawn from the whole task");
+        for (int label = 0; label < 5; label++) {
+            final int l = label;
+            long inLabel = java.util.Arrays.stream(low.labels()).filter(x -> x == l).count();
+            long sampled = java.util.Arrays.stream(sample).filter(i -> low.label(i) == l).count();
+            assertEquals(Math.round(0.2 * inLabel), sampled, "stratified by label");
+        }
         for (LoggedEvaluation e : raced) {
-            assertEquals((int) Math.ceil(0.2 * lowSize), e.evaluation().scores().get("low").length, "a raced candidate saw a fifth");
+            assertEquals(sample.length, e.evaluation().scores().get("low").length, "a raced candidate saw its sample");
+        }
+        // a finished candidate's datapoint scores are those of a plain evaluation (0/1 scores: the same forward pass per row)
+        LoggedEvaluation finished = all.stream().filter(e -> !e.raced() && e.generation() > 2).findFirst().orElseThrow();
+        try (Problem problem = config.problem().open("cpu")) {
+            Evaluation plain = problem.evaluate(java.util.List.of(finished.genome())).getFirst();
+            assertArrayEquals(plain.scores().get("low"), finished.evaluation().scores().get("low"));
+            assertArrayEquals(plain.scores().get("high"), finished.evaluation().scores().get("high"));
         }
         java.util.Set<Long> racedNumbers = new java.util.HashSet<>(raced.stream().map(LoggedEvaluation::number).toList());
         assertTrue(RunResults.read(dir.resolve("raced")).front().stream().noneMatch(e -> racedNumbers.contains(e.number())),
