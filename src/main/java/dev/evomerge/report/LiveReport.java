@@ -35,6 +35,7 @@ public final class LiveReport implements Runnable, AutoCloseable {
     private Future<?> pending;
     private RunResults run;
     private RunHistory history;
+    private int draws;
 
     public LiveReport(Path runDir, double everySeconds) {
         this.runDir = runDir;
@@ -94,6 +95,7 @@ public final class LiveReport implements Runnable, AutoCloseable {
 
     /** Draws now, on the caller's thread, whatever the time. */
     public synchronized void draw() {
+        draws++;
         try {
             Checkpoint checkpoint = Checkpoint.read(runDir);
             if (checkpoint.reference() == null) {
@@ -110,6 +112,16 @@ public final class LiveReport implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("could not refresh the plots and report of {}: {}", runDir, e.getMessage());
         }
+    }
+
+    /** Redraws begun so far (for tests). */
+    synchronized int draws() {
+        return draws;
+    }
+
+    /** Whether a redraw waits to start (for tests). */
+    boolean queued() {
+        return queued.get();
     }
 
     /** Lines of the evaluation log read so far (for tests and the benchmark). */

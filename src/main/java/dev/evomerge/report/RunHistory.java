@@ -123,6 +123,7 @@ public final class RunHistory {
         seconds = 0;
         generation = new long[1024];
         values = new double[1024 * m];
+        archive = new ParetoArchive();
         frontRecords.clear();
         archiveChanged = false;
         hypervolume.clear();
