@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 BenchSearchCommand.class,
                 BenchEvalCommand.class,
                 BenchM2n2Command.class,
+                BenchReportCommand.class,
         })
 public final class BenchCommand {
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "plot", mixinStandardHelpOptions = true,
         description = {"Charts of one run (Pareto front, hypervolume, best so far, genome) as PNG and SVG;",
-                "with several runs, their hypervolume and best-so-far curves on shared charts."})
+                "with several runs (same objectives), every run's front on one chart, and hypervolume (one common reference point)",
+                "and best so far against evaluations: one line per run, or the median and min-max band of each strategy's seeds."})
 public final class PlotCommand implements Callable<Integer> {
     @Mixin
     LogLevel logLevel;

@@ -49,7 +49,9 @@ public final class QuickstartCommand implements Callable<Integer> {
         Export.Result exported = Export.write(results, "weights:1,1", merged, false, MergeEngine.Progress.NONE);
         System.out.printf("4/5 export: the balanced front point (evaluation %d) → %s, rescored %s%n", exported.chosen().number(),
                 merged, java.util.Arrays.toString(exported.rescored()));
-        new LiveReport(runDir, 0).draw();
+        try (LiveReport live = new LiveReport(runDir, 0)) {
+            live.draw();
+        }
         System.out.println("5/5 plots and report: " + runDir.resolve("plots") + ", " + runDir.resolve(HtmlReport.FILE));
         Path run = shown(runDir);
         System.out.printf("%nWhat next:%n"

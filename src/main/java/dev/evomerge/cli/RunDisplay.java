@@ -18,9 +18,11 @@ public final class RunDisplay {
 
     /** Runs {@code runner} to the end of its budget, keeping plots and report fresh, and prints the summary. */
     void run(Runner runner) {
-        LiveReport live = new LiveReport(runner.runDir(), refresh);
-        Runner.Summary summary = runner.afterCheckpoint(live).run(!noProgress);
-        live.draw();
+        Runner.Summary summary;
+        try (LiveReport live = new LiveReport(runner.runDir(), refresh)) {
+            summary = runner.afterCheckpoint(live).run(!noProgress);
+            live.finish();
+        }
         Summaries.print(summary);
     }
 }

@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * The classic test functions as problems: for trying a strategy and its settings in seconds, for the
  * Runner's tests and for {@code bench search}. ZDT1 and ZDT2 (Zitzler, Deb and Thiele, 2000) have two
- * objectives, both minimized, on [0, 1]ⁿ; sphere and Rosenbrock one, minimized, on [−5, 5]ⁿ.
+ * objectives, both minimized, on [0, 1]ⁿ; DTLZ2 (Deb, Thiele, Laumanns and Zitzler, 2002) three, minimized,
+ * on [0, 1]ⁿ, its front the positive eighth of the unit sphere; sphere and Rosenbrock one, minimized, on [−5, 5]ⁿ.
  */
 public record BenchmarkProblem(String function, int dimension) implements Problem, ProblemSpec {
-    public static final List<String> FUNCTIONS = List.of("zdt1", "zdt2", "sphere", "rosenbrock");
+    public static final List<String> FUNCTIONS = List.of("zdt1", "zdt2", "dtlz2", "sphere", "rosenbrock");
 
     public BenchmarkProblem {
         if (!FUNCTIONS.contains(function)) {
@@ -23,8 +24,9 @@ public record BenchmarkProblem(String function, int dimension) implements Proble
         }
     }
 
+    /** The functions on the unit cube. */
     private boolean zdt() {
-        return function.startsWith("zdt");
+        return function.startsWith("zdt") || function.equals("dtlz2");
     }
 
     @Override
@@ -34,6 +36,9 @@ public record BenchmarkProblem(String function, int dimension) implements Proble
 
     @Override
     public List<Objective> objectives() {
+        if (function.equals("dtlz2")) {
+            return List.of(new Objective("f1", false), new Objective("f2", false), new Objective("f3", false));
+        }
         return zdt() ? List.of(new Objective("f1", false), new Objective("f2", false)) : List.of(new Objective("f", false));
     }
 
@@ -74,6 +79,15 @@ public record BenchmarkProblem(String function, int dimension) implements Proble
                 double g = 1 + 9 * sum / (x.size() - 1);
                 double h = function.equals("zdt1") ? 1 - Math.sqrt(f1 / g) : 1 - (f1 / g) * (f1 / g);
                 yield Evaluation.of(f1, g * h);
+            }
+            case "dtlz2" -> {
+                double g = 0;
+                for (int i = 2; i < x.size(); i++) {
+                    g += (x.get(i) - 0.5) * (x.get(i) - 0.5);
+                }
+                double a = x.get(0) * Math.PI / 2;
+                double b = x.get(1) * Math.PI / 2;
+                yield Evaluation.of((1 + g) * Math.cos(a) * Math.cos(b), (1 + g) * Math.cos(a) * Math.sin(b), (1 + g) * Math.sin(a));
             }
             case "sphere" -> {
                 double s = 0;

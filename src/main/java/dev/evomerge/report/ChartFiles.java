@@ -4,6 +4,7 @@ import dev.evomerge.EvomergeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -13,16 +14,21 @@ public final class ChartFiles {
     private ChartFiles() {
     }
 
-    /** Writes {@code NAME.png} and {@code NAME.svg} under {@code dir}. */
-    public static void write(Chart<?, ?> chart, Path dir, String name) {
+    /**
+     * Writes {@code NAME.png} and {@code NAME.svg} under {@code dir}; returns the PNG's bytes, so that the
+     * report can inline them without rendering the chart again.
+     */
+    public static byte[] write(Chart<?, ?> chart, Path dir, String name) {
         try {
             Files.createDirectories(dir);
+            byte[] bytes = png(chart);
             Path png = dir.resolve("." + name + ".tmp.png");
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(png, dir.resolve(name + ".png"), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.write(png, bytes);
+            Files.move(png, dir.resolve(name + ".png"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Path svg = dir.resolve("." + name + ".tmp.svg");
             VectorGraphicsEncoder.saveVectorGraphic(chart, svg.toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-            Files.move(svg, dir.resolve(name + ".svg"), java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(svg, dir.resolve(name + ".svg"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return bytes;
         } catch (IOException e) {
             throw new EvomergeException(dir + ": cannot write the " + name + " chart: " + e.getMessage(), e);
         }

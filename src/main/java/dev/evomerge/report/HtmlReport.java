@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * {@code report}: one self-contained HTML file for a run (charts inlined as PNG data, no other file
@@ -22,8 +21,19 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
+    /** The report of {@code run} as of its last checkpoint. */
     public static Path write(RunResults run, Path file) {
-        List<LoggedEvaluation> all = run.evaluations();
+        RunHistory history = RunPlots.histories(List.of(run)).getFirst();
+        List<RunPlots.Rendered> charts = RunPlots.charts(List.of(history)).stream()
+                .map(c -> new RunPlots.Rendered(c.name(), c.title(), ChartFiles.png(c.chart()))).toList();
+        return write(run, history, charts, file);
+    }
+
+    /**
+     * The report from what is already known: {@code run} (its front as {@code history} has it), the history
+     * and its charts as rendered.
+     */
+    public static Path write(RunResults run, RunHistory history, List<RunPlots.Rendered> charts, Path file) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
                 .append("<title>").append(escape(run.config().name())).append(" · evomerge</title>\n<style>")
@@ -34,8 +44,8 @@ public final class HtmlReport {
         h.append("<h1>").append(escape(run.config().name())).append("</h1>\n");
         h.append("<p>Run <code>").append(escape(run.runDir().toAbsolutePath().toString())).append("</code>: strategy <b>")
                 .append(escape(run.config().strategy())).append("</b>, seed ").append(run.config().seed()).append(", ")
-                .append(run.hypervolume().size()).append(" generations, ").append(all.size()).append(" evaluations, ")
-                .append(String.format("%.1f s", elapsed(run))).append(String.format(" (%.1f ms per evaluation)", 1000 * seconds(all) / Math.max(1, all.size())))
+                .append(history.generations()).append(" generations, ").append(history.evaluations()).append(" evaluations, ")
+                .append(String.format("%.1f s", elapsed(run))).append(String.format(" (%.1f ms per evaluation)", 1000 * history.seconds() / Math.max(1, history.evaluations())))
                 .append(", final hypervolume ").append(run.hypervolume().isEmpty() ? "–" : String.format("%.6g", run.hypervolume().getLast()))
                 .append(".</p>\n");
 
@@ -72,14 +82,9 @@ public final class HtmlReport {
         }
 
         h.append("<h2>Charts</h2>\n");
-        int m = run.objectives().size();
-        image(h, Charts.pareto(run, all, 0, Math.min(1, m - 1)), "Pareto front");
-        image(h, Charts.hypervolume(List.of(run)), "Hypervolume per generation");
-        for (int i = 0; i < m; i++) {
-            image(h, Charts.bestSoFar(List.of(run), List.of(all), i), "Best so far: " + run.objectives().get(i).name());
-        }
-        if (!run.front().isEmpty()) {
-            image(h, Charts.genome(run, run.pick(RunPlots.balancedPick(run))), "Genome of the balanced front point");
+        for (RunPlots.Rendered chart : charts) {
+            h.append("<figure><img alt=\"").append(escape(chart.title())).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(chart.png())).append("\"/></figure>\n");
         }
 
         h.append("<h2>Configuration</h2>\n<pre>").append(escape(run.config().toYaml())).append("</pre>\n");
@@ -99,15 +104,6 @@ public final class HtmlReport {
         } catch (EvomergeException e) {
             return Double.NaN;
         }
-    }
-
-    private static double seconds(List<LoggedEvaluation> all) {
-        return all.stream().mapToDouble(LoggedEvaluation::seconds).sum();
-    }
-
-    private static void image(StringBuilder h, Chart<?, ?> chart, String alt) {
-        h.append("<figure><img alt=\"").append(escape(alt)).append("\" src=\"data:image/png;base64,")
-                .append(Base64.getEncoder().encodeToString(ChartFiles.png(chart))).append("\"/></figure>\n");
     }
 
     static String escape(String s) {
