@@ -79,7 +79,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             System.out.println("2/5 models: " + models + " (already trained)");
             return;
         }
-        LabelledData train = Digits.split(0)[0];
+        // the train part only: the search selects on the validation part and the run reports the test part
+        LabelledData train = Digits.part(dev.evomerge.fitness.DataSplit.TRAIN, 0);
         Map<String, float[]> init = mlp.initialize(0, 0.01);
         mlp.write(models.resolve("init"), init, true);
         mlp.write(models.resolve("low"), mlp.train(init, train.withLabels(Set.of(0, 1, 2, 3, 4)), 40, 3e-3), true);

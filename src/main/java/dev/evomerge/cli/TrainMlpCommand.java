@@ -39,7 +39,7 @@ public final class TrainMlpCommand implements Callable<Integer> {
     @Option(names = "--init-seed", defaultValue = "0", description = "Seed of the N(0, 0.01²) initialization (default ${DEFAULT-VALUE}).")
     long initSeed;
 
-    @Option(names = "--split-seed", defaultValue = "0", description = "Seed of the 80/20 train/test split (default ${DEFAULT-VALUE}).")
+    @Option(names = "--split-seed", defaultValue = "0", description = "Seed of the 60/20/20 train/validation/test split; the model trains on the train part (default ${DEFAULT-VALUE}).")
     long splitSeed;
 
     @Option(names = "--overwrite", description = "Replace DIR if it exists.")
@@ -48,7 +48,7 @@ public final class TrainMlpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         MlpClassifier mlp = new MlpClassifier(sizes);
-        LabelledData train = Digits.split(splitSeed)[0];
+        LabelledData train = Digits.part(dev.evomerge.fitness.DataSplit.TRAIN, splitSeed);
         if (labels != null) {
             train = train.withLabels(parseLabels(labels));
         }

@@ -28,6 +28,12 @@ public final class Digits {
         return read(fetch());
     }
 
+    /** One part of the seeded 60/20/20 split that tasks read ({@link DataSplit}); models are trained on {@code train}. */
+    public static LabelledData part(DataSplit split, long seed) {
+        LabelledData all = load();
+        return all.rows(split.select(all.size(), seed));
+    }
+
     /** The seeded 80/20 split of the M2N2 experiments: {train, test}. */
     public static LabelledData[] split(long seed) {
         return load().split(seed, 0.8);
