@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 MergeCommand.class,
                 RunCommand.class,
                 ReproduceCommand.class,
+                CompareCommand.class,
                 ResumeCommand.class,
                 FrontCommand.class,
                 ExportCommand.class,

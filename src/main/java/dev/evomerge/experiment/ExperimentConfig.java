@@ -141,6 +141,20 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, racing, t);
     }
 
+    /** The same experiment searched by another strategy; bad names and hyperparameters are refused here, before any run. */
+    public ExperimentConfig withStrategy(String newStrategy, JsonNode newHyperparameters) {
+        if (!Strategies.NAMES.contains(newStrategy)) {
+            throw new EvomergeException("unknown strategy '" + newStrategy + "'" + DidYouMean.suggest(newStrategy, Strategies.NAMES));
+        }
+        ObjectNode hyper = newHyperparameters == null ? YAML.createObjectNode() : newHyperparameters.deepCopy();
+        Strategies.create(newStrategy, hyper, problem.bounds(), problem.objectiveCount());
+        ObjectNode t = tree.deepCopy();
+        ObjectNode s = t.putObject("strategy");
+        s.put("name", newStrategy);
+        s.setAll(hyper);
+        return new ExperimentConfig(name, seed, problem, newStrategy, hyper, budget, reference, device, output, racing, t);
+    }
+
     public ExperimentConfig withBudget(Budget newBudget) {
         ObjectNode t = tree.deepCopy();
         t.set("budget", newBudget.toJson());
