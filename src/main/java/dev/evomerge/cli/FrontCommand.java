@@ -3,6 +3,8 @@ package dev.evomerge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.EvomergeException;
+import dev.evomerge.experiment.HeldoutComparison;
+import dev.evomerge.experiment.RunResults;
 import dev.evomerge.experiment.Runner;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "front", mixinStandardHelpOptions = true, description = "List a run's Pareto front, numbered (best of the first objective first).")
+@Command(name = "front", mixinStandardHelpOptions = true, description = "List a run's Pareto front, numbered (best of the first objective first), with its held-out scores and paired tests against the references.")
 public final class FrontCommand implements Callable<Integer> {
     @Mixin
     LogLevel logLevel;
@@ -44,6 +46,11 @@ public final class FrontCommand implements Callable<Integer> {
                 line.append(String.format(" %14.6g", e.get("objectives").get(o.get("name").asText()).asDouble()));
             }
             System.out.println(line);
+        }
+        HeldoutComparison heldout = HeldoutComparison.of(RunResults.read(runDir));
+        if (heldout != null) {
+            System.out.println();
+            System.out.print(heldout.toText());
         }
         return 0;
     }

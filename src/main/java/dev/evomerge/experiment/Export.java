@@ -130,7 +130,7 @@ public final class Export {
         card.append("Chosen from the Pareto front of run `").append(results.runDir().toAbsolutePath()).append("` (experiment `")
                 .append(results.config().name()).append("`, seed ").append(results.config().seed()).append(", strategy `")
                 .append(results.config().strategy()).append("`): evaluation ").append(chosen.number()).append(", generation ")
-                .append(chosen.generation()).append(".\n\n| objective | value |\n|---|---|\n");
+                .append(chosen.generation()).append(".\n\n| objective | on the search split |\n|---|---|\n");
         double[] values = chosen.evaluation().objectives();
         for (int i = 0; i < values.length; i++) {
             Objective o = results.objectives().get(i);
@@ -138,6 +138,11 @@ public final class Export {
                     .append(String.format("%.6g", values[i])).append(" |\n");
         }
         card.append("\nGenome: `").append(chosen.genome()).append("`\n");
+        HeldoutComparison heldout = HeldoutComparison.of(results);
+        if (heldout != null) {
+            heldout.rows().stream().filter(r -> r.searched().number() == chosen.number()).findFirst()
+                    .ifPresent(r -> card.append(heldout.toMarkdown(r.position())));
+        }
         return card.toString();
     }
 

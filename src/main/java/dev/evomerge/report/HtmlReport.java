@@ -81,6 +81,12 @@ public final class HtmlReport {
             h.append("</table>\n");
         }
 
+        var heldout = dev.evomerge.experiment.HeldoutComparison.of(run);
+        if (heldout != null) {
+            h.append("<h2>Held-out split</h2>\n<p>The front scored on the tasks' held-out split, which the search never read, "
+                    + "and compared with each reference on the same datapoints.</p>\n<pre>").append(escape(heldout.toText())).append("</pre>\n");
+        }
+
         h.append("<h2>Charts</h2>\n");
         for (RunPlots.Rendered chart : charts) {
             h.append("<figure><img alt=\"").append(escape(chart.title())).append("\" src=\"data:image/png;base64,")

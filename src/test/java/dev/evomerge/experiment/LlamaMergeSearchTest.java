@@ -54,6 +54,10 @@ class LlamaMergeSearchTest {
     }
 
     private ExperimentConfig experiment(String genome) throws IOException {
+        return experiment(genome, "[{name: loss, task: ppl, direction: minimize}, {name: accuracy, task: mc}]", "{name: nsga2, population: 6}", 2);
+    }
+
+    private ExperimentConfig experiment(String genome, String objectives, String strategy, int generations) throws IOException {
         if (!Files.exists(dir.resolve("base"))) {
             model("base", 0, 0);
             model("a", 1, 0.02);
@@ -80,10 +84,10 @@ class LlamaMergeSearchTest {
                   models: [a, b]
                   genome: %s
                   tasks: {ppl: ppl.yaml, mc: mc.yaml}
-                  objectives: [{name: loss, task: ppl, direction: minimize}, {name: accuracy, task: mc}]
-                strategy: {name: nsga2, population: 6}
-                budget: {generations: 2}
-                """.formatted(genome));
+                  objectives: %s
+                strategy: %s
+                budget: {generations: %d}
+                """.formatted(genome, objectives, strategy, generations));
         return ExperimentConfig.read(dir.resolve("experiment.yaml"));
     }
 
@@ -104,6 +108,26 @@ class LlamaMergeSearchTest {
         Export.Result exported = Export.write(results, "best:loss", dir.resolve("merged"), false, MergeEngine.Progress.NONE);
         assertEquals(loss, exported.rescored()[0], 1e-6);
         assertTrue(Files.exists(dir.resolve("merged/tokenizer.json")), "the base's tokenizer is carried along");
+    }
+
+    @Test
+    void m2n2ReadsLossesOrientedAndLowersThePerplexity() throws IOException {
+        // M2N2 reads per-datapoint scores; a loss per token must reach it negated, or it would breed toward higher loss
+        experiment("{space: ps, method: task_arithmetic, groups: 1, search: {weight: [0.0, 1.0]}}");
+        model("far-a", 11, 0.3); // fine-tunes far from the base, so that the loss depends strongly on their weights
+        model("far-b", 12, 0.3);
+        ExperimentConfig config = experiment("{space: ps, method: task_arithmetic, groups: 1, search: {weight: [0.0, 1.0]}}",
+                "[{name: loss, task: ppl, direction: minimize}]", "{name: m2n2, population: 6}", 36);
+        Files.writeString(dir.resolve("experiment.yaml"), Files.readString(dir.resolve("experiment.yaml")).replace("models: [a, b]", "models: [far-a, far-b]"));
+        config = ExperimentConfig.read(dir.resolve("experiment.yaml"));
+        try (Runner runner = Runner.start(config, dir.resolve("m2n2"))) {
+            runner.run(false);
+        }
+        java.util.List<Double> losses = RunResults.read(dir.resolve("m2n2")).evaluations().stream()
+                .filter(e -> !e.cached()).map(e -> e.evaluation().objectives()[0]).toList();
+        double first = losses.subList(0, 6).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = losses.subList(losses.size() - 6, losses.size()).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(last < first - 0.05, "the last children's mean loss " + last + " below the random starts' " + first + " " + losses);
     }
 
     @Test

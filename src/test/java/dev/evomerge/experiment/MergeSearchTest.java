@@ -163,6 +163,33 @@ class MergeSearchTest {
                 Files.readAllLines(dir.resolve("raced-resumed").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"random", "ga", "nsga2", "cmaes", "m2n2", "map_elites", "map"})
+    void everyStrategyRunsWithRacing(String strategy) throws IOException {
+        // two searched parameters, two tasks, one objective minimized (the error rate read as a negated accuracy is not
+        // available, so the high half's accuracy is minimized: a legal, if odd, trade-off that exercises orientation)
+        String yaml = experiment(strategy, "ps")
+                .replace("method: task_arithmetic, groups: 2, search: {weight: [0.0, 2.0]}", "method: ties, groups: 1, search: {weight: [0.0, 2.0], density: [0.2, 1.0]}")
+                .replace("{name: acc_high, task: high}", "{name: acc_high, task: high, direction: minimize}")
+                .replace("population: 16", "population: 6")
+                .replace("generations: 10", "generations: 4")
+                .replace("reference: [0, 0]", "racing: {fraction: 0.25, margin: 0.0}");
+        Path run = dir.resolve("racing-" + strategy);
+        try (Runner runner = Runner.start(config(yaml), run)) {
+            runner.run(false);
+        }
+        RunResults results = RunResults.read(run);
+        java.util.List<LoggedEvaluation> all = results.evaluations();
+        assertTrue(all.size() >= 4, strategy + ": " + all.size() + " evaluations");
+        java.util.Set<Long> front = new java.util.HashSet<>(results.front().stream().map(LoggedEvaluation::number).toList());
+        int lowSize = TaskSpec.read(dir.resolve("tasks/low.yaml")).rows().size();
+        for (LoggedEvaluation e : all) {
+            boolean sampled = e.evaluation().scores().get("low").length < lowSize;
+            assertEquals(e.raced(), sampled, "raced exactly when scored on the sample only");
+            assertTrue(!e.raced() || !front.contains(e.number()), "raced candidates stay out of the front");
+        }
+    }
+
     @Test
     void badMergeProblemsAreRefusedWithTheKey() {
         assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "dfs"))).getMessage().contains("problem.genome.space"));
