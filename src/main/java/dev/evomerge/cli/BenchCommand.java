@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 BenchEvalCommand.class,
                 BenchM2n2Command.class,
                 BenchReportCommand.class,
+                BenchWorkersCommand.class,
         })
 public final class BenchCommand {
 }

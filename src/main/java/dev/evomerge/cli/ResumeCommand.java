@@ -4,6 +4,7 @@ import dev.evomerge.experiment.Budget;
 import dev.evomerge.experiment.Checkpoint;
 import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Runner;
+import dev.evomerge.experiment.Workers;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,6 +31,9 @@ public final class ResumeCommand implements Callable<Integer> {
     @Option(names = "--time", description = "New time budget (total), e.g. 2h.")
     String time;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Evaluate N candidates at once in this JVM (results do not change).")
+    Integer workers;
+
     @Mixin
     RunDisplay display;
 
@@ -41,7 +45,11 @@ public final class ResumeCommand implements Callable<Integer> {
             Budget old = ExperimentConfig.read(runDir.resolve(Runner.CONFIG)).budget();
             budget = old.with(generations, evaluations, time == null ? null : Budget.seconds(time, "--time"));
         }
-        try (Runner runner = Runner.resume(runDir, budget)) {
+        Workers pool = null;
+        if (workers != null) {
+            pool = new Workers(workers, ExperimentConfig.read(runDir.resolve(Runner.CONFIG)).workers().devices());
+        }
+        try (Runner runner = Runner.resume(runDir, budget, pool)) {
             display.run(runner);
         }
         return 0;

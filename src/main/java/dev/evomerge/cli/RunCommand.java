@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Runner;
+import dev.evomerge.experiment.Workers;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,6 +26,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "The run directory (default: OUTPUT/NAME/RUN_ID).")
     Path out;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Evaluate N candidates at once in this JVM, each evaluator with the problem "
+            + "opened for it (overrides workers.local; results do not change).")
+    Integer workers;
+
     @Mixin
     RunDisplay display;
 
@@ -33,6 +38,9 @@ public final class RunCommand implements Callable<Integer> {
         ExperimentConfig config = ExperimentConfig.read(experiment);
         if (seed != null) {
             config = config.withSeed(seed);
+        }
+        if (workers != null) {
+            config = config.withWorkers(new Workers(workers, config.workers().devices()));
         }
         try (Runner runner = Runner.start(config, out)) {
             System.out.println("run directory: " + runner.runDir());

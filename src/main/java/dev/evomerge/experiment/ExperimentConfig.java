@@ -24,6 +24,7 @@ import java.util.Set;
  * budget: {generations: 100, evaluations: 4000, time: 2h}   # whichever comes first
  * reference: [1.1, 1.1]                          # hypervolume reference, in objective units (optional)
  * racing: {fraction: 0.25, margin: 0.02}         # score on a quarter of the data first (optional)
+ * workers: {local: 2}                           # evaluate 2 candidates at once (see Workers; optional)
  * device: cpu
  * output: results
  * </pre>
@@ -32,9 +33,9 @@ import java.util.Set;
  */
 public record ExperimentConfig(String name, long seed, ProblemSpec problem, String strategy,
                                JsonNode hyperparameters, Budget budget, double[] reference, String device, Path output,
-                               Racing racing, JsonNode tree) {
+                               Racing racing, Workers workers, JsonNode tree) {
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final Set<String> TOP = Set.of("name", "seed", "problem", "strategy", "budget", "reference", "device", "output", "racing");
+    private static final Set<String> TOP = Set.of("name", "seed", "problem", "strategy", "budget", "reference", "device", "output", "racing", "workers");
     private static final Set<String> PROBLEM = Set.of("benchmark", "dimension");
 
     public ExperimentConfig {
@@ -122,7 +123,8 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
             throw new EvomergeException("reference has " + reference.length + " values for " + problem.objectiveCount() + " objectives");
         }
         Racing racing = root.has("racing") ? Racing.parse(root.get("racing")) : null;
-        return new ExperimentConfig(name, seed, problem, strategy, hyper, budget, reference, device, output, racing, root);
+        Workers workers = root.has("workers") ? Workers.parse(root.get("workers")) : Workers.ONE;
+        return new ExperimentConfig(name, seed, problem, strategy, hyper, budget, reference, device, output, racing, workers, root);
     }
 
     /** The same experiment with another seed (and its tree updated, so config.yaml says so). */
@@ -131,14 +133,14 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         t.put("seed", newSeed);
         ProblemSpec p = problem instanceof MergeProblemSpec m ? new MergeProblemSpec(m.space(), m.base(), m.models(), m.method(), m.groups(),
                 m.search(), m.fixed(), m.repeats(), m.scales(), m.tasks(), m.objectives(), newSeed, m.layerPattern()) : problem;
-        return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, racing, t);
+        return new ExperimentConfig(name, newSeed, p, strategy, hyperparameters, budget, reference, device, output, racing, workers, t);
     }
 
     /** The same experiment writing its runs under {@code newOutput}. */
     public ExperimentConfig withOutput(Path newOutput) {
         ObjectNode t = tree.deepCopy();
         t.put("output", newOutput.toString());
-        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, racing, t);
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, newOutput, racing, workers, t);
     }
 
     /** The same experiment searched by another strategy; bad names and hyperparameters are refused here, before any run. */
@@ -152,13 +154,24 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
         ObjectNode s = t.putObject("strategy");
         s.put("name", newStrategy);
         s.setAll(hyper);
-        return new ExperimentConfig(name, seed, problem, newStrategy, hyper, budget, reference, device, output, racing, t);
+        return new ExperimentConfig(name, seed, problem, newStrategy, hyper, budget, reference, device, output, racing, workers, t);
+    }
+
+    /** The same experiment evaluated by {@code newWorkers} (results do not depend on them). */
+    public ExperimentConfig withWorkers(Workers newWorkers) {
+        ObjectNode t = tree.deepCopy();
+        ObjectNode w = t.putObject("workers");
+        w.put("local", newWorkers.local());
+        if (!newWorkers.devices().isEmpty()) {
+            newWorkers.devices().forEach(w.putArray("devices")::add);
+        }
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, output, racing, newWorkers, t);
     }
 
     public ExperimentConfig withBudget(Budget newBudget) {
         ObjectNode t = tree.deepCopy();
         t.set("budget", newBudget.toJson());
-        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, newBudget, reference, device, output, racing, t);
+        return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, newBudget, reference, device, output, racing, workers, t);
     }
 
     public String toYaml() {

@@ -52,10 +52,14 @@ public final class Runner implements AutoCloseable {
     /** Evaluations remembered for repeats (least recently used go first). */
     private static final int CACHE_SIZE = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOGGER = org.slf4j.LoggerFactory.getLogger(Runner.class);
 
     private final ExperimentConfig config;
     private final Path runDir;
     private final Problem problem;
+    private final Evaluator evaluator;
+    /** Whether this session has said that the strategy's generations are smaller than the pool of evaluators. */
+    private boolean toldPoolSize;
     private final List<Objective> objectives;
     private final Strategy strategy;
     private final ParetoArchive archive = new ParetoArchive();
@@ -87,7 +91,13 @@ public final class Runner implements AutoCloseable {
     private Runner(ExperimentConfig config, Path runDir) {
         this.config = config;
         this.runDir = runDir;
-        this.problem = config.problem().open(config.device());
+        this.problem = config.problem().open(config.workers().device(0, config.device()));
+        try {
+            this.evaluator = new LocalEvaluators(problem, config.problem(), config.workers(), config.device());
+        } catch (RuntimeException e) {
+            problem.close();
+            throw e;
+        }
         this.objectives = problem.objectives();
         this.strategy = Strategies.create(config.strategy(), config.hyperparameters(), problem.bounds(), objectives.size());
         if (config.reference() != null) {
@@ -145,12 +155,18 @@ public final class Runner implements AutoCloseable {
 
     /** Reopens a run from its checkpoint; {@code budget}, when given, replaces the one it had. */
     public static Runner resume(Path runDir, Budget budget) {
+        return resume(runDir, budget, null);
+    }
+
+    /** Reopens a run; {@code budget} and {@code workers}, when given, replace what it had (workers never change results). */
+    public static Runner resume(Path runDir, Budget budget, Workers workers) {
         if (!Files.isRegularFile(runDir.resolve(CONFIG))) {
             throw new EvomergeException(runDir + ": no " + CONFIG + "; not a run directory");
         }
         ExperimentConfig config = ExperimentConfig.read(runDir.resolve(CONFIG));
-        if (budget != null) {
-            config = config.withBudget(budget);
+        if (budget != null || workers != null) {
+            config = budget == null ? config : config.withBudget(budget);
+            config = workers == null ? config : config.withWorkers(workers);
             try {
                 AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
             } catch (IOException e) {
@@ -259,6 +275,11 @@ public final class Runner implements AutoCloseable {
     /** One generation: ask, evaluate what is not cached, log, tell; then score new front points on held-out data. */
     private void step() {
         List<Genome> asked = strategy.ask(new SplittableRandom(stepSeed(config.seed(), generation)));
+        if (!toldPoolSize && asked.size() < evaluator.slots()) {
+            LOGGER.warn("{} asks {} candidate(s) a generation, fewer than the {} evaluators: {} of them will idle",
+                    strategy.name(), asked.size(), evaluator.slots(), evaluator.slots() - asked.size());
+        }
+        toldPoolSize = true;
         List<Genome> fresh = new ArrayList<>();
         for (Genome g : asked) {
             if (!cache.containsKey(g) && !fresh.contains(g)) {
@@ -304,17 +325,28 @@ public final class Runner implements AutoCloseable {
      */
     private List<Evaluation> evaluate(List<Genome> fresh) {
         Racing racing = config.racing();
-        if (racing == null) {
-            return problem.evaluate(fresh);
+        Problem.Screen screen = null;
+        if (racing != null) {
+            List<ParetoArchive.Entry> front = archive.front();
+            screen = new Problem.Screen(racing, config.seed(), partial -> {
+                double[] o = oriented(partial);
+                for (int j = 0; j < o.length; j++) {
+                    o[j] += racing.margin();
+                }
+                return front.stream().noneMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
+            });
         }
-        List<ParetoArchive.Entry> front = archive.front();
-        return problem.evaluate(fresh, new Problem.Screen(racing, config.seed(), partial -> {
-            double[] o = oriented(partial);
-            for (int j = 0; j < o.length; j++) {
-                o[j] += racing.margin();
+        try {
+            return evaluator.submit(fresh, screen).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
-            return front.stream().noneMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
-        }));
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /** Front points without held-out scores are scored on the held-out split (reporting only; the search never reads it). */
@@ -476,6 +508,7 @@ public final class Runner implements AutoCloseable {
         if (heldoutLog != null) {
             heldoutLog.close();
         }
+        evaluator.close();
         problem.close();
     }
 }

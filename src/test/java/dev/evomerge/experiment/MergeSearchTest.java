@@ -190,6 +190,35 @@ class MergeSearchTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"nsga2", "cmaes", "m2n2", "map"})
+    void threeEvaluatorsGiveTheOneEvaluatorRunsEvaluationsFrontAndHeldoutScores(String strategy) throws IOException {
+        // two searched parameters, two tasks, racing on: whichever evaluator takes a genome, and whenever it finishes,
+        // the log is in genome order and every value is what one evaluator computes
+        String yaml = experiment(strategy, "ps")
+                .replace("method: task_arithmetic, groups: 2, search: {weight: [0.0, 2.0]}", "method: ties, groups: 1, search: {weight: [0.0, 2.0], density: [0.2, 1.0]}")
+                .replace("population: 16", "population: 7")
+                .replace("generations: 10", "evaluations: 14")
+                .replace("reference: [0, 0]", "racing: {fraction: 0.3, margin: 0.0}");
+        Path one = dir.resolve("workers1-" + strategy);
+        Path three = dir.resolve("workers3-" + strategy);
+        try (Runner runner = Runner.start(config(yaml), one)) {
+            runner.run(false);
+        }
+        try (Runner runner = Runner.start(config(yaml + "workers: {local: 3}\n"), three)) {
+            runner.run(false);
+        }
+        for (String file : java.util.List.of(Runner.LOG, Runner.HELDOUT, Runner.PARETO)) {
+            assertEquals(withoutSeconds(one.resolve(file)), withoutSeconds(three.resolve(file)), strategy + ": " + file);
+        }
+        assertTrue(Files.readAllLines(one.resolve(Runner.LOG)).size() >= 14, strategy + ": a real run");
+    }
+
+    /** A run file's text with timings taken out (the only thing that may differ between equal runs). */
+    private static String withoutSeconds(Path file) throws IOException {
+        return Files.readString(file).replaceAll("\"seconds\" ?: ?[0-9.eE+-]+,?", "");
+    }
+
     @Test
     void badMergeProblemsAreRefusedWithTheKey() {
         assertTrue(assertThrows(EvomergeException.class, () -> config(experiment("nsga2", "dfs"))).getMessage().contains("problem.genome.space"));
