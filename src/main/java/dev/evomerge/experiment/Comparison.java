@@ -247,14 +247,14 @@ public final class Comparison {
             ConfidenceInterval ci = ConfidenceInterval.bootstrap(hv, TABLE_SEED);
             double[] sorted = hv.clone();
             Arrays.sort(sorted);
-            out.append(number(ci.mean())).append(" ± ").append(number(sd(hv))).append(" | [")
+            out.append(number(ci.mean())).append(" ± ").append(spread(hv)).append(" | [")
                     .append(number(ci.low())).append(", ").append(number(ci.high())).append("] | ")
                     .append(number(median(sorted))).append(" [").append(number(sorted[0])).append(", ").append(number(sorted[sorted.length - 1]))
                     .append("] | ").append(s.label().equals(baseline) ? "–" : pVersusRandom(hv, randomVolumes)).append(" |");
             for (int i = 0; i < objectives.size(); i++) {
                 int k = i;
                 double[] best = mine.stream().mapToDouble(r -> r.best()[k]).toArray();
-                out.append(' ').append(number(mean(best))).append(" ± ").append(number(sd(best))).append(" |");
+                out.append(' ').append(number(mean(best))).append(" ± ").append(spread(best)).append(" |");
             }
             long lo = mine.stream().mapToLong(ComparisonRun::evaluations).min().orElseThrow();
             long hi = mine.stream().mapToLong(ComparisonRun::evaluations).max().orElseThrow();
@@ -294,10 +294,12 @@ public final class Comparison {
         return s / v.length;
     }
 
+    /** The sample standard deviation, or a dash for one run (whose spread is unknown, not zero). */
+    private static String spread(double[] v) {
+        return v.length < 2 ? "–" : number(sd(v));
+    }
+
     private static double sd(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
         double m = mean(v);
         double s = 0;
         for (double x : v) {

@@ -1,5 +1,6 @@
 package dev.evomerge.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -156,6 +157,14 @@ class ComparisonTest {
         double other = Hypervolume.of(runs.get(1).front().stream().map(p -> new double[] {-p[0], -p[1]}).toList(), new double[] {-1.1, -10});
         assertEquals(String.format(Locale.ROOT, "%.4g", (hv + other) / 2), rows(table).getFirst()[3].split(" ± ")[0]);
         assertNotEquals(hv, other, "two seeds, two runs");
+    }
+
+    @Test
+    void oneSeedHasNoSpreadRatherThanAZeroOne(@TempDir Path dir) {
+        ExperimentConfig e = experiment(YAML);
+        new Comparison(e, ComparedStrategy.parseAll("random", e), 101, 1, 30, dir, "cmd").run(new PrintStream(new ByteArrayOutputStream()));
+        String[] row = rows(assertDoesNotThrow(() -> Files.readString(dir.resolve(Comparison.TABLE)))).getFirst();
+        assertEquals("–", row[3].split(" ± ")[1], "an unknown spread is shown as unknown: " + String.join("|", row));
     }
 
     @Test
