@@ -56,7 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
         String command = "./run.sh compare " + experiment + " --strategies '" + String.join(",", compared.stream().map(this::item).toList())
                 + "' --seeds " + seeds + " --first-seed " + firstSeed + " --evaluations " + budget + " --out " + dir;
         System.out.println("comparison: " + dir);
-        new Comparison(config, compared, firstSeed, seeds, budget, dir, command).run(System.out);
+        new Comparison(config, compared, firstSeed, seeds, budget, dir, command).run(System.out, logLevel.progress());
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.experiment.ProgressDisplay;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -13,6 +14,11 @@ public final class LogLevel {
 
     @Option(names = {"-q", "--quiet"}, description = "Only warnings and errors.")
     boolean quiet;
+
+    /** Where progress shows: nowhere under {@code -q}, else a bar on a terminal and a line every few seconds elsewhere. */
+    ProgressDisplay progress() {
+        return ProgressDisplay.onStandardError(quiet);
+    }
 
     static void configure(CommandLine.ParseResult parsed) {
         int verbosity = 0;

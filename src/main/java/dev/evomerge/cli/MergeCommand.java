@@ -1,13 +1,11 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.experiment.ProgressDisplay;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.merge.MergeRecipe;
 import dev.evomerge.tensor.ComputeDevice;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,17 +43,16 @@ public final class MergeCommand implements Callable<Integer> {
                 parallelism != null ? parallelism : defaults.parallelism(), overwrite);
         Path recipeDir = recipe.toAbsolutePath().getParent();
         Path written;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("merge").setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" tensors", 1).setUpdateIntervalMillis(250).build()) {
+        try (ProgressDisplay.Progress bar = logLevel.progress().start("merge", "tensors", 0, 0)) {
             written = MergeEngine.merge(parsed, recipeDir, out, options, new MergeEngine.Progress() {
                 @Override
                 public void planned(dev.evomerge.merge.MergePlan plan) {
-                    bar.maxHint(plan.tasks().size());
+                    bar.total(plan.tasks().size());
                 }
 
                 @Override
                 public void written(dev.evomerge.merge.MergePlan.TensorTask task) {
-                    bar.step();
+                    bar.stepBy(1);
                 }
             });
         }

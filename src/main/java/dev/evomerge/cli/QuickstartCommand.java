@@ -2,6 +2,7 @@ package dev.evomerge.cli;
 
 import dev.evomerge.experiment.Export;
 import dev.evomerge.experiment.ExperimentConfig;
+import dev.evomerge.experiment.ProgressDisplay;
 import dev.evomerge.experiment.RunResults;
 import dev.evomerge.experiment.Runner;
 import dev.evomerge.fitness.Digits;
@@ -27,7 +28,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     LogLevel logLevel;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
+    @Option(names = "--no-progress", description = "No progress bar or progress lines.")
     boolean noProgress;
 
     @Override
@@ -42,7 +43,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         System.out.println("3/5 search: NSGA-II over per-layer task-arithmetic weights, objectives: accuracy on 0–4 and on 5–9");
         try (Runner runner = Runner.start(config.withOutput(home.resolve("results")), null)) {
             runDir = runner.runDir();
-            Summaries.print(runner.run(!noProgress));
+            Summaries.print(runner.run(noProgress ? ProgressDisplay.NONE : logLevel.progress()));
         }
         RunResults results = RunResults.read(runDir);
         Path merged = runDir.resolve("merged-balanced");

@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.experiment.ProgressDisplay;
 import dev.evomerge.experiment.Reproduction;
 import dev.evomerge.experiment.ReproductionConfig;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "The results directory (default: OUTPUT/NAME).")
     Path out;
 
-    @Option(names = "--no-progress", description = "A line per finished run instead of a progress bar.")
+    @Option(names = "--no-progress", description = "A line per finished run only (no progress bar, no progress lines).")
     boolean noProgress;
 
     @Override
@@ -43,7 +44,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         ReproductionConfig config = ReproductionConfig.read(experiment).with(seeds, passes);
         Reproduction reproduction = new Reproduction(config, out);
         System.out.println("results: " + reproduction.dir());
-        reproduction.run(strategies, !noProgress, System.out);
+        reproduction.run(strategies, noProgress ? ProgressDisplay.NONE : logLevel.progress(), System.out);
         return 0;
     }
 }

@@ -50,7 +50,7 @@ public final class ResumeCommand implements Callable<Integer> {
             pool = new Workers(workers, ExperimentConfig.read(runDir.resolve(Runner.CONFIG)).workers().devices());
         }
         try (Runner runner = Runner.resume(runDir, budget, pool)) {
-            display.run(runner);
+            display.run(runner, logLevel.progress());
         }
         return 0;
     }

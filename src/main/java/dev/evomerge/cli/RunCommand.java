@@ -44,7 +44,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         try (Runner runner = Runner.start(config, out)) {
             System.out.println("run directory: " + runner.runDir());
-            display.run(runner);
+            display.run(runner, logLevel.progress());
         }
         return 0;
     }

@@ -67,8 +67,11 @@ public final class Comparison {
         this.command = command;
     }
 
-    /** Runs what is missing, seed by seed (so an early stop leaves every strategy with about as many runs), and writes the table. */
-    public List<ComparisonRun> run(PrintStream log) {
+    /**
+     * Runs what is missing, seed by seed (so an early stop leaves every strategy with about as many runs), and writes the table;
+     * each run shows its progress on {@code progress} under its label and seed.
+     */
+    public List<ComparisonRun> run(PrintStream log, ProgressDisplay progress) {
         try {
             Files.createDirectories(dir);
             Path file = dir.resolve(EXPERIMENT);
@@ -86,7 +89,7 @@ public final class Comparison {
                 if (find(done, s, seed) != null) {
                     continue;
                 }
-                ComparisonRun r = runOne(s, seed, log);
+                ComparisonRun r = runOne(s, seed, log, progress.named(s.label() + " seed " + seed));
                 append(dir.resolve(RUNS), r);
                 done.add(r);
                 log.printf(Locale.ROOT, "%s seed %d: %d evaluations, %.1f s%n", s.label(), seed, r.evaluations(), r.seconds());
@@ -98,7 +101,7 @@ public final class Comparison {
         return selected(done);
     }
 
-    private ComparisonRun runOne(ComparedStrategy s, long seed, PrintStream log) {
+    private ComparisonRun runOne(ComparedStrategy s, long seed, PrintStream log, ProgressDisplay progress) {
         String name = s.fileName() + "-e" + budget + "-seed" + seed;
         Path runDir = dir.resolve("runs").resolve(name);
         ExperimentConfig config = experiment.withStrategy(s.strategy(), s.hyperparameters()).withSeed(seed)
@@ -128,7 +131,7 @@ public final class Comparison {
             runner = Runner.start(config, runDir);
         }
         try (Runner r = runner) {
-            Runner.Summary summary = r.run(false);
+            Runner.Summary summary = r.run(progress);
             return ComparisonRun.of(s, seed, budget, summary, RunResults.read(runDir), dir.relativize(runDir).toString());
         }
     }

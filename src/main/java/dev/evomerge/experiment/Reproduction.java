@@ -19,9 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Runs a {@link ReproductionConfig}: every strategy on every seed, one {@link DigitsReproduction} run each,
@@ -46,8 +43,11 @@ public final class Reproduction {
         return dir;
     }
 
-    /** Runs what is missing for {@code labels} (all when empty) and returns every finished run of this budget. */
-    public List<RunResult> run(List<String> labels, boolean progress, PrintStream log) {
+    /**
+     * Runs what is missing for {@code labels} (all when empty) and returns every finished run of this budget; a
+     * line on {@code log} per finished run unless {@code progress} draws a bar.
+     */
+    public List<RunResult> run(List<String> labels, ProgressDisplay progress, PrintStream log) {
         List<String> chosen = labels.isEmpty() ? List.copyOf(config.strategies().keySet()) : labels;
         for (String label : chosen) {
             if (!config.strategies().containsKey(label)) {
@@ -80,22 +80,17 @@ public final class Reproduction {
                 }
             }
         }
-        try (ProgressBar bar = progress && !todo.isEmpty() ? bar((long) todo.size() * config.passes()) : null) {
+        try (ProgressDisplay.Progress bar = (todo.isEmpty() ? ProgressDisplay.NONE : progress)
+                .start("passes", "passes", 0, (long) todo.size() * config.passes())) {
             for (String[] run : todo) {
                 String label = run[0];
                 long seed = Long.parseLong(run[1]);
-                if (bar != null) {
-                    bar.setExtraMessage(label + " seed " + seed);
-                }
+                bar.message(label + " seed " + seed);
                 RunResult r = digits.run(label, config.strategyOf(label), config.hyperparametersOf(label), config.bound(), seed, config.passes(),
-                        starts, n -> {
-                            if (bar != null) {
-                                bar.stepBy(n);
-                            }
-                        });
+                        starts, bar::stepBy);
                 append(dir.resolve(RUNS), r);
                 done.add(r);
-                if (bar == null) {
+                if (progress.mode() != ProgressDisplay.Mode.BAR) {
                     log.printf(Locale.ROOT, "%s seed %d: test %.1f %%, train %.1f %%, %.0f s%n", label, seed, 100 * r.testAccuracy(),
                             100 * r.trainAccuracy(), r.seconds());
                 }
@@ -151,11 +146,6 @@ public final class Reproduction {
             s += v;
         }
         return values.length == 0 ? 0 : s / values.length;
-    }
-
-    private static ProgressBar bar(long total) {
-        return new ProgressBarBuilder().setTaskName("passes").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(500).continuousUpdate().setMaxRenderedLength(110).build();
     }
 
     /** The finished runs; a torn last line (a crash mid-write) is cut off, anything else unreadable is an error. */

@@ -26,9 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The one loop of every search: ask the strategy, evaluate (repeats served from a cache), tell, log every
@@ -215,11 +212,19 @@ public final class Runner implements AutoCloseable {
         return config;
     }
 
-    /** Runs until the budget is spent; {@code progress} shows a bar on the terminal. */
+    /** Runs until the budget is spent; {@code progress}: as standard error allows (see {@link ProgressDisplay}), else nothing. */
     public Summary run(boolean progress) {
+        return run(progress ? ProgressDisplay.onStandardError(false) : ProgressDisplay.NONE);
+    }
+
+    /** Runs until the budget is spent, showing on {@code display} how far it got. */
+    public Summary run(ProgressDisplay display) {
         long started = System.nanoTime();
         Budget budget = config.budget();
-        try (ProgressBar bar = progress ? bar(budget) : null) {
+        boolean byGenerations = budget.generations() != null;
+        long total = byGenerations ? budget.generations() : budget.evaluations() != null ? budget.evaluations() : 0;
+        try (ProgressDisplay.Progress bar = display.start("search", byGenerations ? "generations" : "evaluations",
+                byGenerations ? generation : evaluated, total)) {
             while (!budget.spent(generation, evaluated, elapsedBefore + (System.nanoTime() - started) / 1e9)) {
                 stepOrDiscard();
                 double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
@@ -230,21 +235,13 @@ public final class Runner implements AutoCloseable {
                 if (!strategy.note().isEmpty()) {
                     runLog(strategy.note());
                 }
-                if (bar != null) {
-                    bar.stepTo(budget.generations() != null ? generation : evaluated);
-                    bar.setExtraMessage(String.format(" evals %d · front %d · HV %.4g · best %s", evaluated, archive.size(),
-                            hypervolume.getLast(), best()));
-                }
+                bar.message(String.format("evals %d · front %d · HV %.4g · best %s", evaluated, archive.size(),
+                        hypervolume.getLast(), best()));
+                bar.stepTo(byGenerations ? generation : evaluated);
             }
         }
         double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
         return new Summary(runDir, generation, evaluated, archive.size(), hypervolume.isEmpty() ? 0 : hypervolume.getLast(), elapsed);
-    }
-
-    private static ProgressBar bar(Budget budget) {
-        long max = budget.generations() != null ? budget.generations() : budget.evaluations() != null ? budget.evaluations() : 0;
-        return new ProgressBarBuilder().setTaskName("search").setStyle(ProgressBarStyle.ASCII).setInitialMax(max)
-                .setUpdateIntervalMillis(500).build();
     }
 
     private String best() {

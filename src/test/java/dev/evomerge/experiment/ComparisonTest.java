@@ -35,7 +35,7 @@ class ComparisonTest {
 
     private static List<ComparisonRun> compare(ExperimentConfig e, String strategies, Path out) {
         return new Comparison(e, ComparedStrategy.parseAll(strategies, e), 101, 2, 30, out, "cmd")
-                .run(new PrintStream(new ByteArrayOutputStream()));
+                .run(new PrintStream(new ByteArrayOutputStream()), ProgressDisplay.NONE);
     }
 
     /** The table's rows by strategy label: its cells, trimmed. */
@@ -132,7 +132,7 @@ class ComparisonTest {
         Files.writeString(runs, String.join("\n", kept) + "\n");
 
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        List<ComparisonRun> again = new Comparison(e, ComparedStrategy.parseAll("nsga2", e), 101, 2, 30, out, "cmd").run(new PrintStream(log));
+        List<ComparisonRun> again = new Comparison(e, ComparedStrategy.parseAll("nsga2", e), 101, 2, 30, out, "cmd").run(new PrintStream(log), ProgressDisplay.NONE);
         assertTrue(log.toString().contains("nsga2 seed 102: resuming " + runDir), log.toString());
         assertEquals(4, Files.readString(runs).lines().count());
         for (ComparisonRun before : first) {

@@ -33,7 +33,7 @@ class ReproductionTest {
     }
 
     private static List<RunResult> run(ReproductionConfig config, Path out) {
-        return new Reproduction(config, out).run(List.of(), false, new PrintStream(new ByteArrayOutputStream()));
+        return new Reproduction(config, out).run(List.of(), ProgressDisplay.NONE, new PrintStream(new ByteArrayOutputStream()));
     }
 
     @Test
@@ -76,7 +76,7 @@ class ReproductionTest {
         String strategy = assertThrows(EvomergeException.class, () -> config(dir, YAML.replace("{strategy: m2n2, ", "{"))).getMessage();
         assertTrue(strategy.endsWith("strategies.M2N2.strategy is required (a strategy name)"), strategy);
         String label = assertThrows(EvomergeException.class, () -> new Reproduction(config(dir, YAML), dir.resolve("o"))
-                .run(List.of("M2NN"), false, new PrintStream(new ByteArrayOutputStream()))).getMessage();
+                .run(List.of("M2NN"), ProgressDisplay.NONE, new PrintStream(new ByteArrayOutputStream()))).getMessage();
         assertTrue(label.contains("no strategy 'M2NN' in tiny (did you mean 'M2N2'?)"), label);
     }
 }
