@@ -44,7 +44,7 @@ public final class CheckpointWriter implements AutoCloseable {
         }
         try {
             Files.createDirectories(target.getParent());
-            Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
+            Path temp = AtomicFiles.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
             return new CheckpointWriter(target, temp, overwrite);
         } catch (IOException e) {
             throw new EvomergeException(outDir + ": cannot create: " + e.getMessage(), e);
@@ -80,10 +80,13 @@ public final class CheckpointWriter implements AutoCloseable {
         writeFile(name, content.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Copies a file (a tokenizer, say) into the checkpoint under its own name. */
+    /**
+     * Copies a file (a tokenizer, say) into the checkpoint under its own name; the copy gets the permissions of a
+     * new file, not the source's (which may be owner-only).
+     */
     public void copyFile(Path file) {
-        try {
-            Files.copy(file, temp.resolve(file.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            Files.copy(in, temp.resolve(file.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new EvomergeException(target + ": cannot copy " + file + ": " + e.getMessage(), e);
         }

@@ -2,14 +2,21 @@ package dev.evomerge.tensor;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes that are all-or-nothing: a temporary sibling, fsynced, then renamed over the target, so a
  * reader (or a resumed run) sees either the old file or the whole new one, never half of one.
+ *
+ * <p>Temporary files and directories are made as {@link Files#createFile} and {@link Files#createDirectory} make
+ * any other: with the permissions the user's umask (and a default ACL, if any) gives, which the rename keeps.
+ * {@link Files#createTempFile} and {@link Files#createTempDirectory} make them 0600 and 0700 whatever the umask,
+ * and an exported model renamed from one would stay unreadable to the user's group.
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -18,13 +25,7 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        try {
-            // createTempFile makes owner-only files; results are for whoever can read the folder
-            Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException notPosix) {
-            // keep the default
-        }
+        Path temp = createUnique(dir, "." + target.getFileName() + ".", ".tmp", false);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 var buffer = java.nio.ByteBuffer.wrap(content);
@@ -42,6 +43,27 @@ public final class AtomicFiles {
 
     public static void write(Path target, String content) throws IOException {
         write(target, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A new empty directory {@code dir/PREFIX…} with a name no other has, for a tree to be renamed into place when
+     * complete; its permissions are those of {@link Files#createDirectory} (see the class comment).
+     */
+    public static Path createTempDirectory(Path dir, String prefix) throws IOException {
+        return createUnique(dir, prefix, "", true);
+    }
+
+    private static Path createUnique(Path dir, String prefix, String suffix, boolean directory) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + suffix);
+            try {
+                return directory ? Files.createDirectory(p) : Files.createFile(p);
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt == 100) {
+                    throw taken;
+                }
+            }
+        }
     }
 
     /** Removes a directory and everything under it (the temporary or unverified ones writes leave behind); no-op if absent. */

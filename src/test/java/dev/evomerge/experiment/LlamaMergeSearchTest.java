@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.evomerge.merge.MergeEngine;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.tensor.NormalPermissions;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.TensorInfo;
 import java.io.IOException;
@@ -108,6 +109,7 @@ class LlamaMergeSearchTest {
         Export.Result exported = Export.write(results, "best:loss", dir.resolve("merged"), false, MergeEngine.Progress.NONE);
         assertEquals(loss, exported.rescored()[0], 1e-6);
         assertTrue(Files.exists(dir.resolve("merged/tokenizer.json")), "the base's tokenizer is carried along");
+        NormalPermissions.assertThroughout(dir.resolve("merged"));
     }
 
     @Test
@@ -145,6 +147,7 @@ class LlamaMergeSearchTest {
                 assertTrue(routed.config().get("num_hidden_layers").asInt() >= 2, "a standard config with the program's length");
                 assertTrue(Files.exists(out.resolve("blueprint.yaml")));
             }
+            NormalPermissions.assertThroughout(out);
             // the report draws the chosen routing as a strip of (model, layer) blocks
             dev.evomerge.report.RunPlots.write(java.util.List.of(results), dir.resolve("plots-" + g));
             assertTrue(Files.size(dir.resolve("plots-" + g).resolve("genome.png")) > 1000);

@@ -14,6 +14,7 @@ import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.model.TinyCheckpoints;
 import dev.evomerge.tensor.DType;
 import dev.evomerge.tensor.HalfPrecision;
+import dev.evomerge.tensor.NormalPermissions;
 import dev.evomerge.tensor.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -317,5 +318,16 @@ class MergeEngineTest {
         }
         assertEquals(1, Main.execute("merge", file.toString(), "--out", dir.resolve("cli").toString()), "exists: refused");
         assertEquals(2, Main.execute("merge", file.toString()), "missing --out");
+    }
+
+    @Test
+    void aMergedCheckpointGetsTheUsersNormalPermissionsNotOwnerOnly() throws IOException {
+        // a source whose carried file is owner-only: the merged copy is still a normal new file
+        Files.setPosixFilePermissions(dir.resolve("a/tokenizer_config.json"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path out = dir.resolve("shared/merged");
+        Files.createDirectories(out.getParent());
+        assertEquals(0, Main.execute("merge", recipe(LINEAR).toString(), "--out", out.toString(), "--max-shard-size", "4KB"));
+        assertTrue(Files.exists(out.resolve("model.safetensors.index.json")) && Files.exists(out.resolve("tokenizer_config.json")));
+        NormalPermissions.assertThroughout(out);
     }
 }
