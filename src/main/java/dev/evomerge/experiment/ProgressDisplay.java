@@ -167,7 +167,11 @@ public final class ProgressDisplay {
         }
     }
 
-    /** Writes {@code '\r'} and the bar (trimmed to the width), and ends the line once, when closed. */
+    /**
+     * Writes {@code '\r'} and the bar (trimmed to the width); ends the line once, when closed, and draws nothing after:
+     * progressbar 0.10.1 may close a bar twice (its last tick and {@code close()} both see it stopped) and redraws
+     * before each, which would put a second bar, unended, under the first.
+     */
     private static final class Line extends ConsoleProgressBarConsumer {
         private boolean closed;
 
@@ -177,7 +181,9 @@ public final class ProgressDisplay {
 
         @Override
         public synchronized void accept(String rendered) {
-            super.accept(rendered);
+            if (!closed) {
+                super.accept(rendered);
+            }
         }
 
         @Override
