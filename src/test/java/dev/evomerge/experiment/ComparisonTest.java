@@ -162,7 +162,7 @@ class ComparisonTest {
     @Test
     void oneSeedHasNoSpreadRatherThanAZeroOne(@TempDir Path dir) {
         ExperimentConfig e = experiment(YAML);
-        new Comparison(e, ComparedStrategy.parseAll("random", e), 101, 1, 30, dir, "cmd").run(new PrintStream(new ByteArrayOutputStream()));
+        new Comparison(e, ComparedStrategy.parseAll("random", e), 101, 1, 30, dir, "cmd").run(new PrintStream(new ByteArrayOutputStream()), ProgressDisplay.NONE);
         String[] row = rows(assertDoesNotThrow(() -> Files.readString(dir.resolve(Comparison.TABLE)))).getFirst();
         assertEquals("–", row[3].split(" ± ")[1], "an unknown spread is shown as unknown: " + String.join("|", row));
     }
