@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.experiment.RunDirectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evomerge.EvomergeException;
@@ -24,9 +25,9 @@ public final class FrontCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path file = runDir.resolve(Runner.PARETO);
+        Path file = runDir.resolve(RunDirectory.PARETO);
         if (!Files.isRegularFile(file)) {
-            throw new EvomergeException(runDir + ": no " + Runner.PARETO + " (not a run directory, or no generation finished yet)");
+            throw new EvomergeException(runDir + ": no " + RunDirectory.PARETO + " (not a run directory, or no generation finished yet)");
         }
         JsonNode root;
         try {

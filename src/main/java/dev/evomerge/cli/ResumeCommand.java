@@ -1,5 +1,6 @@
 package dev.evomerge.cli;
 
+import dev.evomerge.experiment.RunDirectory;
 import dev.evomerge.experiment.Budget;
 import dev.evomerge.experiment.Checkpoint;
 import dev.evomerge.experiment.ExperimentConfig;
@@ -42,12 +43,12 @@ public final class ResumeCommand implements Callable<Integer> {
         Budget budget = null;
         if (generations != null || evaluations != null || time != null) {
             Checkpoint.read(runDir); // a clear error first when this is not a run directory
-            Budget old = ExperimentConfig.read(runDir.resolve(Runner.CONFIG)).budget();
+            Budget old = ExperimentConfig.read(runDir.resolve(RunDirectory.CONFIG)).budget();
             budget = old.with(generations, evaluations, time == null ? null : Budget.seconds(time, "--time"));
         }
         Workers pool = null;
         if (workers != null) {
-            pool = new Workers(workers, ExperimentConfig.read(runDir.resolve(Runner.CONFIG)).workers().devices());
+            pool = new Workers(workers, ExperimentConfig.read(runDir.resolve(RunDirectory.CONFIG)).workers().devices());
         }
         try (Runner runner = Runner.resume(runDir, budget, pool)) {
             display.run(runner, logLevel.progress());

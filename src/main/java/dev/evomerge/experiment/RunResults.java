@@ -26,14 +26,14 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
     }
 
     public static RunResults read(Path runDir) {
-        if (!Files.isRegularFile(runDir.resolve(Runner.CONFIG)) || !Files.isRegularFile(runDir.resolve(Runner.PARETO))) {
+        if (!Files.isRegularFile(runDir.resolve(RunDirectory.CONFIG)) || !Files.isRegularFile(runDir.resolve(RunDirectory.PARETO))) {
             throw new EvomergeException(runDir + ": not a run directory with results (config.yaml and pareto.json; has a generation finished?)");
         }
-        ExperimentConfig config = ExperimentConfig.read(runDir.resolve(Runner.CONFIG));
+        ExperimentConfig config = ExperimentConfig.read(runDir.resolve(RunDirectory.CONFIG));
         List<Objective> objectives = new ArrayList<>();
         List<LoggedEvaluation> front = new ArrayList<>();
         try {
-            JsonNode pareto = new ObjectMapper().readTree(runDir.resolve(Runner.PARETO).toFile());
+            JsonNode pareto = new ObjectMapper().readTree(runDir.resolve(RunDirectory.PARETO).toFile());
             for (JsonNode o : pareto.get("objectives")) {
                 objectives.add(new Objective(o.get("name").asText(), o.get("direction").asText().equals("maximize")));
             }
@@ -41,14 +41,14 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
                 front.add(LoggedEvaluation.parse(e.toString(), objectives));
             }
         } catch (IOException | RuntimeException e) {
-            throw new EvomergeException(runDir.resolve(Runner.PARETO) + ": unreadable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+            throw new EvomergeException(runDir.resolve(RunDirectory.PARETO) + ": unreadable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
         }
         return new RunResults(runDir, config, objectives, front, Checkpoint.read(runDir).hypervolume());
     }
 
     /** The comparison points evaluated when the run started (sources, untuned merge); empty if none. */
     public List<Problem.Reference> references() {
-        Path file = runDir.resolve(Runner.REFERENCES);
+        Path file = runDir.resolve(RunDirectory.REFERENCES);
         List<Problem.Reference> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return out;
@@ -70,7 +70,7 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
      */
     public Map<Long, Evaluation> heldout() {
         Map<Long, Evaluation> out = new LinkedHashMap<>();
-        for (String line : JsonLines.read(runDir.resolve(Runner.HELDOUT))) {
+        for (String line : JsonLines.read(runDir.resolve(RunDirectory.HELDOUT))) {
             LoggedEvaluation e = LoggedEvaluation.parse(line, objectives);
             out.put(e.number(), e.evaluation());
         }
@@ -80,12 +80,12 @@ public record RunResults(Path runDir, ExperimentConfig config, List<Objective> o
     /** Every evaluation of the run, in order. */
     public List<LoggedEvaluation> evaluations() {
         List<LoggedEvaluation> all = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(runDir.resolve(Runner.LOG), StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = Files.newBufferedReader(runDir.resolve(RunDirectory.LOG), StandardCharsets.UTF_8)) {
             for (String line; (line = reader.readLine()) != null; ) {
                 all.add(LoggedEvaluation.parse(line, objectives));
             }
         } catch (IOException e) {
-            throw new EvomergeException(runDir.resolve(Runner.LOG) + ": cannot read: " + e.getMessage(), e);
+            throw new EvomergeException(runDir.resolve(RunDirectory.LOG) + ": cannot read: " + e.getMessage(), e);
         }
         return all;
     }

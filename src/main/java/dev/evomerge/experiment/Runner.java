@@ -1,82 +1,55 @@
 package dev.evomerge.experiment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.archive.ParetoArchive;
 import dev.evomerge.genome.Genome;
 import dev.evomerge.search.Outcome;
 import dev.evomerge.search.Strategies;
 import dev.evomerge.search.Strategy;
-import dev.evomerge.tensor.AtomicFiles;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletionException;
 
 /**
- * The one loop of every search: ask the strategy, evaluate (repeats served from a cache), tell, log every
- * evaluation, keep the Pareto archive, checkpoint. Randomness comes only from the seed: step {@code g}
- * asks with a generator seeded from (seed, g), so a run resumed from its checkpoint draws exactly what
- * the uninterrupted run would have drawn.
+ * The one loop of every search: ask the strategy, evaluate what is new (through an {@link Evaluator}, several
+ * candidates at once where there are several evaluators), tell, log every evaluation, keep the Pareto
+ * archive, checkpoint. Randomness comes only from the seed: step {@code g} asks with a generator seeded
+ * from (seed, g), so a run resumed from its checkpoint draws exactly what the uninterrupted run would have
+ * drawn. The files are the {@link RunDirectory}'s and the {@link EvaluationLog}'s; racing's screen is
+ * {@link Racing}'s.
  *
- * <p>A run directory holds {@code config.yaml} (what resume reads), {@code checkpoint.json} (after every
- * generation, atomically), {@code evaluations.jsonl} (one line per evaluation, fsynced before the
- * checkpoint that counts it), {@code pareto.json} and {@code run.log}. A run killed at any moment resumes
- * from its last checkpoint: the log is cut back to what that checkpoint counts, and the generation after
- * it is run again, identically.
+ * <p>A run killed at any moment resumes from its last checkpoint: the log is cut back to what that
+ * checkpoint counts, and the generation after it is run again, identically.
  */
 public final class Runner implements AutoCloseable {
-    public static final String CONFIG = "config.yaml";
-    public static final String LOG = "evaluations.jsonl";
-    public static final String PARETO = "pareto.json";
-    public static final String RUN_LOG = "run.log";
-    public static final String REFERENCES = "references.json";
-    public static final String HELDOUT = "heldout.jsonl";
-    /** Evaluations remembered for repeats (least recently used go first). */
-    private static final int CACHE_SIZE = 10_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger LOGGER = org.slf4j.LoggerFactory.getLogger(Runner.class);
 
     private final ExperimentConfig config;
-    private final Path runDir;
+    private final RunDirectory dir;
     private final Problem problem;
     private final Evaluator evaluator;
-    /** Whether this session has said that the strategy's generations are smaller than the pool of evaluators. */
-    private boolean toldPoolSize;
     private final List<Objective> objectives;
     private final Strategy strategy;
     private final ParetoArchive archive = new ParetoArchive();
-    private final Map<Genome, Evaluation> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Genome, Evaluation> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
-    private final List<LoggedEvaluation> frontRecords = new ArrayList<>();
+    /** The logged evaluations of the archive's points (pareto.json is written from them). */
+    private final Map<Long, LoggedEvaluation> frontRecords = new LinkedHashMap<>();
     private final List<Double> hypervolume = new ArrayList<>();
     private long generation;
     private long evaluated;
     private double elapsedBefore;
     private double[] reference;
-    private JsonLines log;
+    private EvaluationLog log;
     /** Held-out evaluations of front points, by evaluation number (heldout.jsonl). */
     private final Map<Long, Evaluation> heldout = new LinkedHashMap<>();
     private JsonLines heldoutLog;
     private Runnable afterCheckpoint = () -> { };
+    /** Whether this session has said that the strategy's generations are smaller than the pool of evaluators. */
+    private boolean toldPoolSize;
     /** Set for a run directory that start() made: deleted if the run fails before its first generation is logged. */
     private boolean discardOnEarlyFailure;
     private boolean closed;
@@ -85,9 +58,9 @@ public final class Runner implements AutoCloseable {
     public record Summary(Path runDir, long generations, long evaluations, int frontSize, double hypervolume, double seconds) {
     }
 
-    private Runner(ExperimentConfig config, Path runDir) {
+    private Runner(ExperimentConfig config, RunDirectory dir) {
         this.config = config;
-        this.runDir = runDir;
+        this.dir = dir;
         this.problem = config.problem().open(config.workers().device(0, config.device()));
         try {
             this.evaluator = new LocalEvaluators(problem, config.problem(), config.workers(), config.device());
@@ -105,48 +78,25 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    /** Creates {@code output/NAME/RUN_ID} (or {@code out} itself), writes config.yaml and the first checkpoint. */
+    /** Creates {@code output/NAME/RUN_ID} (or {@code out} itself), writes config.yaml, the references and the first checkpoint. */
     public static Runner start(ExperimentConfig config, Path out) {
-        Path runDir = out != null ? out : config.output().resolve(config.name()).resolve(
-                DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now()) + "-seed" + config.seed());
-        if (Files.exists(runDir.resolve(Checkpoint.FILE))) {
-            throw new EvomergeException(runDir + " already holds a run; continue it with: ./run.sh resume " + runDir);
-        }
-        boolean created = !Files.exists(runDir);
-        try {
-            Files.createDirectories(runDir);
-            AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
-            Files.deleteIfExists(runDir.resolve(LOG));
-        } catch (IOException e) {
-            throw new EvomergeException(runDir + ": cannot create the run directory: " + e.getMessage(), e);
-        }
+        RunDirectory dir = RunDirectory.create(config, out);
         Runner runner = null;
         try {
-            config.problem().layout().write(runDir);
-            runner = new Runner(config, runDir);
-            runner.discardOnEarlyFailure = created;
-            runner.writeReferences();
-            runner.log = JsonLines.create(runDir.resolve(LOG));
-            runner.heldoutLog = JsonLines.create(runDir.resolve(HELDOUT));
-            runner.checkpoint();
+            runner = new Runner(config, dir);
+            runner.discardOnEarlyFailure = true;
+            dir.writeReferences(runner.problem.references(), runner.objectives);
+            runner.log = EvaluationLog.create(dir.file(RunDirectory.LOG), runner.objectives);
+            runner.heldoutLog = JsonLines.create(dir.file(RunDirectory.HELDOUT));
+            runner.checkpoint(0);
             return runner;
         } catch (RuntimeException e) {
             // a run that fails before its first evaluation leaves nothing that looks like a run behind
             if (runner != null) {
                 runner.close();
             }
-            if (created) {
-                deleteQuietly(runDir);
-            }
+            dir.discard();
             throw e;
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try {
-            AtomicFiles.deleteTree(dir);
-        } catch (IOException ignored) {
-            // the error being reported matters more
         }
     }
 
@@ -157,29 +107,18 @@ public final class Runner implements AutoCloseable {
 
     /** Reopens a run; {@code budget} and {@code workers}, when given, replace what it had (workers never change results). */
     public static Runner resume(Path runDir, Budget budget, Workers workers) {
-        if (!Files.isRegularFile(runDir.resolve(CONFIG))) {
-            throw new EvomergeException(runDir + ": no " + CONFIG + "; not a run directory");
-        }
-        ExperimentConfig config = ExperimentConfig.read(runDir.resolve(CONFIG));
-        if (budget != null || workers != null) {
-            config = budget == null ? config : config.withBudget(budget);
-            config = workers == null ? config : config.withWorkers(workers);
-            try {
-                AtomicFiles.write(runDir.resolve(CONFIG), config.toYaml());
-            } catch (IOException e) {
-                throw new EvomergeException(runDir.resolve(CONFIG) + ": cannot write: " + e.getMessage(), e);
-            }
-        }
+        RunDirectory dir = RunDirectory.open(runDir);
+        ExperimentConfig config = dir.config(budget, workers);
         Checkpoint checkpoint = Checkpoint.read(runDir);
-        RunLayout.check(runDir, config.problem().layout());
         if (!checkpoint.strategy().equals(config.strategy())) {
             throw new EvomergeException(runDir + ": checkpoint is of strategy " + checkpoint.strategy() + " but config.yaml says "
                     + config.strategy() + "; the run directory has been tampered with");
         }
-        Runner runner = new Runner(config, runDir);
+        Runner runner = new Runner(config, dir);
         try {
             runner.strategy.restore(checkpoint.strategyState());
         } catch (RuntimeException e) {
+            runner.close();
             throw new EvomergeException(runDir.resolve(Checkpoint.FILE) + ": strategy state does not fit this experiment ("
                     + e.getMessage() + ")");
         }
@@ -188,9 +127,9 @@ public final class Runner implements AutoCloseable {
         runner.elapsedBefore = checkpoint.elapsed();
         runner.reference = checkpoint.reference();
         runner.hypervolume.addAll(checkpoint.hypervolume());
-        runner.log = JsonLines.resume(runDir.resolve(LOG), checkpoint.logLines(), checkpoint.logBytes(),
-                line -> runner.record(LoggedEvaluation.parse(line, runner.objectives)));
-        runner.heldoutLog = JsonLines.resume(runDir.resolve(HELDOUT), checkpoint.heldoutLines(), checkpoint.heldoutBytes(),
+        runner.log = EvaluationLog.resume(dir.file(RunDirectory.LOG), checkpoint.logLines(), checkpoint.logBytes(), runner.objectives,
+                runner::record);
+        runner.heldoutLog = JsonLines.resume(dir.file(RunDirectory.HELDOUT), checkpoint.heldoutLines(), checkpoint.heldoutBytes(),
                 line -> {
                     LoggedEvaluation e = LoggedEvaluation.parse(line, runner.objectives);
                     runner.heldout.put(e.number(), e.evaluation());
@@ -199,7 +138,7 @@ public final class Runner implements AutoCloseable {
     }
 
     public Path runDir() {
-        return runDir;
+        return dir.path();
     }
 
     /** Called after every generation's checkpoint (plots and reports refresh from here). */
@@ -230,10 +169,10 @@ public final class Runner implements AutoCloseable {
                 double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
                 checkpoint(elapsed);
                 afterCheckpoint.run();
-                runLog(String.format("generation %d: %d evaluations, front %d, hypervolume %.6g", generation, evaluated,
+                dir.log(String.format("generation %d: %d evaluations, front %d, hypervolume %.6g", generation, evaluated,
                         archive.size(), hypervolume.getLast()));
                 if (!strategy.note().isEmpty()) {
-                    runLog(strategy.note());
+                    dir.log(strategy.note());
                 }
                 bar.message(String.format("evals %d · front %d · HV %.4g · best %s", evaluated, archive.size(),
                         hypervolume.getLast(), best()));
@@ -241,7 +180,7 @@ public final class Runner implements AutoCloseable {
             }
         }
         double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
-        return new Summary(runDir, generation, evaluated, archive.size(), hypervolume.isEmpty() ? 0 : hypervolume.getLast(), elapsed);
+        return new Summary(dir.path(), generation, evaluated, archive.size(), hypervolume.isEmpty() ? 0 : hypervolume.getLast(), elapsed);
     }
 
     private String best() {
@@ -262,14 +201,14 @@ public final class Runner implements AutoCloseable {
         } catch (RuntimeException e) {
             if (discardOnEarlyFailure && generation == 0) {
                 close();
-                deleteQuietly(runDir);
+                dir.discard();
             }
             throw e;
         }
         discardOnEarlyFailure = false;
     }
 
-    /** One generation: ask, evaluate what is not cached, log, tell; then score new front points on held-out data. */
+    /** One generation: ask, evaluate what is new, log, tell; then score new front points on held-out data. */
     private void step() {
         List<Genome> asked = strategy.ask(new SplittableRandom(stepSeed(config.seed(), generation)));
         if (!toldPoolSize && asked.size() < evaluator.slots()) {
@@ -279,33 +218,40 @@ public final class Runner implements AutoCloseable {
         toldPoolSize = true;
         List<Genome> fresh = new ArrayList<>();
         for (Genome g : asked) {
-            if (!cache.containsKey(g) && !fresh.contains(g)) {
+            if (log.cached(g) == null && !fresh.contains(g)) {
                 fresh.add(g);
             }
         }
         long t0 = System.nanoTime();
-        List<Evaluation> results = fresh.isEmpty() ? List.of() : checked(fresh, evaluate(fresh));
+        List<Evaluation> results = fresh.isEmpty() ? List.of() : evaluate(fresh);
+        if (results.size() != fresh.size()) {
+            throw new IllegalStateException("evaluator returned " + results.size() + " evaluations for " + fresh.size() + " genomes");
+        }
         double perGenome = fresh.isEmpty() ? 0 : (System.nanoTime() - t0) / 1e9 / fresh.size();
         Map<Genome, Evaluation> fromThisBatch = new LinkedHashMap<>();
         for (int i = 0; i < fresh.size(); i++) {
             fromThisBatch.put(fresh.get(i), results.get(i));
         }
+        Map<Genome, Evaluation> seen = new LinkedHashMap<>();
         List<Outcome> outcomes = new ArrayList<>();
-        List<String> lines = new ArrayList<>();
+        List<LoggedEvaluation> logged = new ArrayList<>();
         for (Genome g : asked) {
-            Evaluation fromBatch = fromThisBatch.remove(g);
-            boolean cached = fromBatch == null;
-            Evaluation e = cached ? cache.get(g) : fromBatch;
-            LoggedEvaluation logged = new LoggedEvaluation(log.lines() + lines.size(), generation, g, e, cached, e.partial(),
+            Evaluation e = fromThisBatch.remove(g);
+            boolean cached = e == null;
+            if (cached) {
+                e = seen.containsKey(g) ? seen.get(g) : log.cached(g);
+            }
+            seen.put(g, e);
+            LoggedEvaluation entry = new LoggedEvaluation(log.next() + logged.size(), generation, g, e, cached, e.partial(),
                     cached ? 0 : perGenome);
-            lines.add(logged.toJson(objectives));
-            record(logged);
+            logged.add(entry);
+            record(entry);
             if (!cached) {
                 evaluated++;
             }
             outcomes.add(new Outcome(oriented(e), e.orientedDatapoints(problem::higherIsBetter), e.partial()));
         }
-        log.append(lines);
+        log.append(logged);
         strategy.tell(asked, outcomes);
         generation++;
         if (reference == null) {
@@ -315,27 +261,13 @@ public final class Runner implements AutoCloseable {
         scoreFrontHeldout();
     }
 
-    /**
-     * Evaluates the fresh genomes; with racing, through a screen that lets a candidate finish unless the
-     * Pareto front beats its sample's scores by more than the margin (everything finishes while the archive
-     * is empty). The decisions depend only on the archive, which a resumed run rebuilds: same choices.
-     */
+    /** Evaluates the fresh genomes, with racing through its screen over the archive's front as it stands. */
     private List<Evaluation> evaluate(List<Genome> fresh) {
-        Racing racing = config.racing();
-        Problem.Screen screen = null;
-        if (racing != null) {
-            List<ParetoArchive.Entry> front = archive.front();
-            screen = new Problem.Screen(racing, config.seed(), partial -> {
-                double[] o = oriented(partial);
-                for (int j = 0; j < o.length; j++) {
-                    o[j] += racing.margin();
-                }
-                return front.stream().noneMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
-            });
-        }
+        Problem.Screen screen = config.racing() == null ? null
+                : config.racing().screen(config.seed(), archive.front().stream().map(ParetoArchive.Entry::objectives).toList(), this::oriented);
         try {
             return evaluator.submit(fresh, screen).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -351,7 +283,7 @@ public final class Runner implements AutoCloseable {
         List<LoggedEvaluation> missing = new ArrayList<>();
         for (ParetoArchive.Entry entry : archive.front()) {
             if (!heldout.containsKey(entry.evaluation())) {
-                frontRecords.stream().filter(r -> r.number() == entry.evaluation()).findFirst().ifPresent(missing::add);
+                missing.add(frontRecords.get(entry.evaluation()));
             }
         }
         if (missing.isEmpty()) {
@@ -370,18 +302,10 @@ public final class Runner implements AutoCloseable {
         heldoutLog.append(lines);
     }
 
-    private static List<Evaluation> checked(List<Genome> genomes, List<Evaluation> results) {
-        if (results.size() != genomes.size()) {
-            throw new IllegalStateException("problem returned " + results.size() + " evaluations for " + genomes.size() + " genomes");
-        }
-        return results;
-    }
-
-    /** Adds a logged evaluation to the archive (unless raced), the cache and the line count (also used when replaying). */
+    /** Adds a logged evaluation to the archive unless it was raced (also used when replaying a resumed run's log). */
     private void record(LoggedEvaluation e) {
-        cache.put(e.genome(), e.evaluation());
         if (!e.raced() && archive.add(e.number(), oriented(e.evaluation()))) {
-            frontRecords.add(e);
+            frontRecords.put(e.number(), e);
         }
     }
 
@@ -423,73 +347,16 @@ public final class Runner implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    private void checkpoint() {
-        checkpoint(elapsedBefore);
-    }
-
+    /** checkpoint.json and pareto.json; points that left the front are forgotten. */
     private void checkpoint(double elapsed) {
         try {
             new Checkpoint(1, strategy.name(), strategy.state(), generation, evaluated, log.lines(), log.bytes(), heldoutLog.lines(),
-                    heldoutLog.bytes(), elapsed, reference, hypervolume).write(runDir);
-            writePareto();
+                    heldoutLog.bytes(), elapsed, reference, hypervolume).write(dir.path());
+            List<ParetoArchive.Entry> front = archive.front();
+            frontRecords.keySet().retainAll(front.stream().map(ParetoArchive.Entry::evaluation).toList());
+            dir.writePareto(objectives, front, frontRecords, heldout);
         } catch (IOException e) {
-            throw new EvomergeException(runDir + ": cannot checkpoint: " + e.getMessage(), e);
-        }
-    }
-
-    /** pareto.json: the front, best of the first objective first, with genomes and recipes. */
-    private void writePareto() throws IOException {
-        Map<Long, LoggedEvaluation> byNumber = new LinkedHashMap<>();
-        frontRecords.forEach(e -> byNumber.put(e.number(), e));
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode names = root.putArray("objectives");
-        objectives.forEach(o -> names.addObject().put("name", o.name()).put("direction", o.maximize() ? "maximize" : "minimize"));
-        ArrayNode front = root.putArray("front");
-        java.util.Set<Long> onFront = new java.util.HashSet<>();
-        for (ParetoArchive.Entry entry : archive.front()) {
-            ObjectNode point = (ObjectNode) JSON.readTree(byNumber.get(entry.evaluation()).toJson(objectives));
-            Evaluation held = heldout.get(entry.evaluation());
-            if (held != null) {
-                ObjectNode h = point.putObject("heldout");
-                double[] values = held.objectives();
-                for (int i = 0; i < objectives.size(); i++) {
-                    h.put(objectives.get(i).name(), values[i]);
-                }
-            }
-            front.add(point);
-            onFront.add(entry.evaluation());
-        }
-        frontRecords.removeIf(e -> !onFront.contains(e.number()));
-        AtomicFiles.write(runDir.resolve(PARETO), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-    }
-
-    /** references.json: the problem's comparison points, evaluated once at the start of a run. */
-    private void writeReferences() {
-        List<Problem.Reference> references = problem.references();
-        ArrayNode array = JSON.createArrayNode();
-        try {
-            for (Problem.Reference r : references) {
-                ObjectNode node = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.evaluation(), false, false, 0).toJson(objectives));
-                node.remove(List.of("n", "generation", "genome", "cached", "seconds"));
-                node.put("label", r.label());
-                if (r.heldout() != null) {
-                    ObjectNode h = (ObjectNode) JSON.readTree(new LoggedEvaluation(-1, -1, Genome.of(), r.heldout(), false, false, 0).toJson(objectives));
-                    h.remove(List.of("n", "generation", "genome", "cached", "seconds", "recipe"));
-                    node.set("heldout", h);
-                }
-                array.add(node);
-            }
-            AtomicFiles.write(runDir.resolve(REFERENCES), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(array));
-        } catch (IOException e) {
-            throw new EvomergeException(runDir.resolve(REFERENCES) + ": cannot write: " + e.getMessage(), e);
-        }
-    }
-
-    private void runLog(String line) {
-        try {
-            Files.writeString(runDir.resolve(RUN_LOG), Instant.now() + " " + line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new EvomergeException(runDir.resolve(RUN_LOG) + ": cannot write: " + e.getMessage(), e);
+            throw new EvomergeException(dir.path() + ": cannot checkpoint: " + e.getMessage(), e);
         }
     }
 

@@ -60,7 +60,7 @@ public final class WorkersBenchmark {
                 summary = runner.run(false);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            String log = Files.readString(run.resolve(Runner.LOG)).replaceAll("\"seconds\":[0-9.eE+-]+", "");
+            String log = Files.readString(run.resolve(RunDirectory.LOG)).replaceAll("\"seconds\":[0-9.eE+-]+", "");
             first = first == null ? log : first;
             rows.add(new Row(n, summary.evaluations(), seconds, log.equals(first)));
         }

@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.experiment.RunDirectory;
 import dev.evomerge.experiment.Budget;
 import dev.evomerge.experiment.Checkpoint;
 import dev.evomerge.experiment.ExperimentConfig;
@@ -86,7 +87,7 @@ public final class ReportBenchmark {
                 incrementalRead[i] = (System.nanoTime() - t0) / 1e6;
             }
             long lines;
-            try (var stream = Files.lines(runDir.resolve(Runner.LOG))) {
+            try (var stream = Files.lines(runDir.resolve(RunDirectory.LOG))) {
                 lines = stream.count();
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);

@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.experiment.RunDirectory;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.archive.ParetoArchive;
 import dev.evomerge.experiment.Checkpoint;
@@ -97,7 +98,7 @@ public final class RunHistory {
 
     private RunHistory(RunResults run, double[] referencePoint) {
         this.run = run;
-        this.log = run.runDir().resolve(Runner.LOG);
+        this.log = run.runDir().resolve(RunDirectory.LOG);
         this.objectives = run.objectives();
         this.m = objectives.size();
         if (referencePoint.length != m) {
@@ -373,7 +374,7 @@ public final class RunHistory {
     /** The lines of the run's generation 0, read up to the first line of generation 1. */
     private static List<LoggedEvaluation> firstGeneration(RunResults run) {
         List<LoggedEvaluation> out = new ArrayList<>();
-        Path file = run.runDir().resolve(Runner.LOG);
+        Path file = run.runDir().resolve(RunDirectory.LOG);
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line; (line = reader.readLine()) != null; ) {
                 LoggedEvaluation e = LoggedEvaluation.parse(line, run.objectives());

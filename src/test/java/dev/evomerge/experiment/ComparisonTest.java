@@ -59,7 +59,7 @@ class ComparisonTest {
         assertEquals(6, Files.readString(out.resolve(Comparison.RUNS)).lines().count());
         for (ComparisonRun r : runs) {
             assertTrue(r.evaluations() >= 30, r.label() + " spent " + r.evaluations());
-            assertTrue(Files.isRegularFile(out.resolve(r.runDir()).resolve(Runner.LOG)), r.runDir());
+            assertTrue(Files.isRegularFile(out.resolve(r.runDir()).resolve(RunDirectory.LOG)), r.runDir());
         }
 
         String table = Files.readString(out.resolve(Comparison.TABLE));

@@ -76,7 +76,7 @@ class MergeSearchTest {
             summary = runner.run(false);
         }
         assertTrue(summary.frontSize() >= 3, "a front, not a single winner: " + summary);
-        JsonNode pareto = new ObjectMapper().readTree(run.resolve(Runner.PARETO).toFile());
+        JsonNode pareto = new ObjectMapper().readTree(run.resolve(RunDirectory.PARETO).toFile());
         // each source scores about 0.95 on its own half and 0 on the other: a merge must do better on both together
         double bestSum = 0;
         for (JsonNode point : pareto.get("front")) {
@@ -114,8 +114,8 @@ class MergeSearchTest {
         try (Runner runner = Runner.start(config, dir.resolve("straight"))) {
             runner.run(false);
         }
-        assertEquals(Files.readAllLines(dir.resolve("straight").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
-                Files.readAllLines(dir.resolve("resumed").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+        assertEquals(Files.readAllLines(dir.resolve("straight").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
+                Files.readAllLines(dir.resolve("resumed").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
     }
 
     @Test
@@ -159,8 +159,8 @@ class MergeSearchTest {
         try (Runner runner = Runner.resume(dir.resolve("raced-resumed"), new Budget(10L, null, null))) {
             runner.run(false);
         }
-        assertEquals(Files.readAllLines(dir.resolve("raced").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
-                Files.readAllLines(dir.resolve("raced-resumed").resolve(Runner.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+        assertEquals(Files.readAllLines(dir.resolve("raced").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
+                Files.readAllLines(dir.resolve("raced-resumed").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -208,10 +208,10 @@ class MergeSearchTest {
         try (Runner runner = Runner.start(config(yaml + "workers: {local: 3}\n"), three)) {
             runner.run(false);
         }
-        for (String file : java.util.List.of(Runner.LOG, Runner.HELDOUT, Runner.PARETO)) {
+        for (String file : java.util.List.of(RunDirectory.LOG, RunDirectory.HELDOUT, RunDirectory.PARETO)) {
             assertEquals(withoutSeconds(one.resolve(file)), withoutSeconds(three.resolve(file)), strategy + ": " + file);
         }
-        assertTrue(Files.readAllLines(one.resolve(Runner.LOG)).size() >= 14, strategy + ": a real run");
+        assertTrue(Files.readAllLines(one.resolve(RunDirectory.LOG)).size() >= 14, strategy + ": a real run");
     }
 
     /** A run file's text with timings taken out (the only thing that may differ between equal runs). */

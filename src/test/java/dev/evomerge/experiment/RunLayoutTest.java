@@ -77,8 +77,8 @@ class RunLayoutTest {
         }
         assertTrue(Files.exists(run.resolve(RunLayout.FILE)));
         // the user edits the run's config: the searched parameters swap places
-        String yaml = Files.readString(run.resolve(Runner.CONFIG));
-        Files.writeString(run.resolve(Runner.CONFIG), yaml.replace("weight", "WEIGHT").replace("density", "weight").replace("WEIGHT", "density"));
+        String yaml = Files.readString(run.resolve(RunDirectory.CONFIG));
+        Files.writeString(run.resolve(RunDirectory.CONFIG), yaml.replace("weight", "WEIGHT").replace("density", "weight").replace("WEIGHT", "density"));
         EvomergeException e = assertThrows(EvomergeException.class, () -> Runner.resume(run, null));
         assertTrue(e.getMessage().contains("gene 0 was 'weight"), e.getMessage());
         assertThrows(EvomergeException.class, () -> Export.write(RunResults.read(run), "front:0", dir.resolve("x"), false, null));

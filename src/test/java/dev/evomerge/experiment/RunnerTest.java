@@ -49,7 +49,7 @@ class RunnerTest {
     /** The log without timings, which differ from run to run. */
     private static List<String> evaluations(Path runDir) throws IOException {
         List<String> out = new ArrayList<>();
-        for (String line : Files.readAllLines(runDir.resolve(Runner.LOG))) {
+        for (String line : Files.readAllLines(runDir.resolve(RunDirectory.LOG))) {
             ObjectNode node = (ObjectNode) JSON.readTree(line);
             node.remove("seconds");
             out.add(node.toString());
@@ -58,7 +58,7 @@ class RunnerTest {
     }
 
     private static String front(Path runDir) throws IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(runDir.resolve(Runner.PARETO).toFile());
+        ObjectNode root = (ObjectNode) JSON.readTree(runDir.resolve(RunDirectory.PARETO).toFile());
         root.get("front").forEach(e -> ((ObjectNode) e).remove("seconds"));
         return root.toString();
     }
@@ -119,12 +119,12 @@ class RunnerTest {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("child-" + attempt + ".log").toFile()).start();
             // wait until the run is under way, then SIGKILL it at a random moment
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.exists(run.resolve(Runner.LOG)) && System.nanoTime() < deadline) {
+            while (!Files.exists(run.resolve(RunDirectory.LOG)) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             Thread.sleep(50 + random.nextInt(700));
             child.destroyForcibly().waitFor();
-            long lines = Files.readAllLines(run.resolve(Runner.LOG)).size();
+            long lines = Files.readAllLines(run.resolve(RunDirectory.LOG)).size();
             assertTrue(lines < expected.size(), "killed before the end (attempt " + attempt + ", " + lines + " lines)");
             assertEquals(0, Main.execute("resume", run.toString(), "--no-progress"));
             assertEquals(expected, evaluations(run), "attempt " + attempt);

@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.experiment.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ class LiveReportTest {
              LiveReport live = new LiveReport(runDir, 0)) {
             summary = runner.afterCheckpoint(live).run(false);
             live.finish();
-            assertEquals(Files.readAllLines(runDir.resolve(Runner.LOG)).size(), live.linesRead());
+            assertEquals(Files.readAllLines(runDir.resolve(RunDirectory.LOG)).size(), live.linesRead());
         }
         String html = Files.readString(runDir.resolve(HtmlReport.FILE));
         assertTrue(html.contains(summary.evaluations() + " evaluations"), "the report shows the end of the run");

@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.experiment.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -54,7 +55,7 @@ class RunHistoryTest {
         ObjectMapper json = new ObjectMapper();
         long made = 0;
         long generation = 0;
-        for (String line : Files.readAllLines(runDir.resolve(Runner.LOG))) {
+        for (String line : Files.readAllLines(runDir.resolve(RunDirectory.LOG))) {
             JsonNode node = json.readTree(line);
             if (node.get("generation").asLong() != generation) {
                 out.add((double) made);
@@ -127,14 +128,14 @@ class RunHistoryTest {
         RunHistory h = RunHistory.of(RunResults.read(a), Checkpoint.read(b).reference());
         h.read(Long.MAX_VALUE);
         // a longer log with other lines, as a resume that truncated and went on would leave
-        Files.copy(b.resolve(Runner.LOG), a.resolve(Runner.LOG), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(b.resolve(RunDirectory.LOG), a.resolve(RunDirectory.LOG), StandardCopyOption.REPLACE_EXISTING);
         h.read(Long.MAX_VALUE);
         assertEquals(numbers(fromScratch(b).front()), numbers(h.front()));
         assertEquals(Checkpoint.read(b).hypervolume(), list(h.hypervolume().y()));
         // a shorter one
-        Files.copy(b.resolve(Runner.LOG), a.resolve(Runner.LOG), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(b.resolve(RunDirectory.LOG), a.resolve(RunDirectory.LOG), StandardCopyOption.REPLACE_EXISTING);
         run(config("nsga2", 3, 2, "zdt1"), dir.resolve("short"));
-        Files.copy(dir.resolve("short").resolve(Runner.LOG), a.resolve(Runner.LOG), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("short").resolve(RunDirectory.LOG), a.resolve(RunDirectory.LOG), StandardCopyOption.REPLACE_EXISTING);
         h.read(Long.MAX_VALUE);
         assertEquals(numbers(fromScratch(dir.resolve("short")).front()), numbers(h.front()));
         assertEquals(2, h.generations());

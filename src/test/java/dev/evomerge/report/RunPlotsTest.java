@@ -1,5 +1,6 @@
 package dev.evomerge.report;
 
+import dev.evomerge.experiment.RunDirectory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,7 +59,7 @@ class RunPlotsTest {
         List<double[]> points = new ArrayList<>();
         long made = 0;
         long generation = 0;
-        for (String line : Files.readAllLines(runDir.resolve(Runner.LOG))) {
+        for (String line : Files.readAllLines(runDir.resolve(RunDirectory.LOG))) {
             JsonNode node = json.readTree(line);
             if (node.get("generation").asLong() != generation) {
                 points.add(new double[] {made, archive.hypervolume(reference)});
