@@ -16,7 +16,7 @@ import java.util.Optional;
  * A recipe turned into per-tensor work, before any tensor is read: for every output tensor, which tensor
  * of which model goes in, with every parameter resolved (scalars, gradients at the tensor's layer,
  * filters against its name). Every check a user can fail (missing or mismatched tensors, a missing
- * required parameter, a density outside (0, 1], weights that sum to zero under normalize) fails here, so
+ * required parameter, a negative density, weights that sum to zero under normalize) fails here, so
  * nothing is written for a recipe that cannot be merged. The disk merge and the in-memory merge run the
  * same plan; mergekit's {@code plan.py} is the model for how slices and parameters resolve.
  *
@@ -272,8 +272,10 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
                         throw new EvomergeException("parameter '" + key + "' must be a number, got '" + v + "' (tensor " + tensor + ")");
                     }
                 }
-                if (p.get("density") instanceof Number d && !(d.doubleValue() > 0 && d.doubleValue() <= 1)) {
-                    throw new EvomergeException("density " + d + " for tensor " + tensor + " is outside (0, 1]");
+                // as mergekit: 0 drops the task vector, 1 or more keeps all of it; below 0 mergekit fails or zeroes by method
+                if (p.get("density") instanceof Number d && !(d.doubleValue() >= 0)) {
+                    throw new EvomergeException("density " + d + " for tensor " + tensor + " is below 0 "
+                            + "(0 drops a model's task vector, 1 keeps all of it)");
                 }
                 if (p.get("weight") instanceof Number w && i != baseIndex) {
                     weightSum += w.doubleValue();

@@ -339,6 +339,9 @@ final class TaskArithmeticKernel {
      * density − ε to density + ε.
      */
     private static float[] dellaMask(Inputs inputs, int k, double density, double epsilon, long seed, long[] shape) {
+        if (density <= 0) {
+            return new float[Math.toIntExact(inputs.count())]; // all dropped, whatever epsilon, as mergekit does
+        }
         if (density + epsilon >= 1 || density - epsilon <= 0) {
             throw new EvomergeException("della: epsilon " + epsilon + " must keep density ± epsilon inside (0, 1); density is " + density);
         }

@@ -30,9 +30,7 @@ class MergeEngineTest {
 
     @BeforeEach
     void models() {
-        TinyCheckpoints.llama(dir.resolve("base"), 4, 16, 32, DType.BF16, 1, 0.05);
-        TinyCheckpoints.llama(dir.resolve("a"), 4, 16, 32, DType.BF16, 2, 0.05);
-        TinyCheckpoints.llama(dir.resolve("b"), 4, 16, 32, DType.BF16, 3, 0.05);
+        TinyCheckpoints.baseAndTwo(dir);
     }
 
     private Path recipe(String yaml) throws IOException {
@@ -289,8 +287,8 @@ class MergeEngineTest {
                 base_model: base
                 models:
                   - model: a
-                    parameters: {weight: 1.0, density: 1.5}
-                """).contains("density 1.5"));
+                    parameters: {weight: 1.0, density: -0.5}
+                """).contains("density -0.5"));
         assertTrue(failure("""
                 merge_method: linear
                 models:
