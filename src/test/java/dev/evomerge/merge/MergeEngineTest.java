@@ -94,17 +94,22 @@ class MergeEngineTest {
              ModelCheckpoint merged = ModelCheckpoint.open(out);
              NDManager scope = NDManager.newBaseManager()) {
             Candidate candidate = sources.materialize(recipe, scope);
-            for (TensorInfo t : merged.weights().tensors()) {
-                float[] disk = merged.weights().readFloats(t.name());
-                float[] memory = candidate.tensor(t.name()).toFloatArray();
-                // the same ops in the same order, except θ = base + τ stored vs read: allow an ulp or two
-                for (int i = 0; i < disk.length; i++) {
-                    assertEquals(disk[i], memory[i], 4 * Math.ulp(disk[i]) + 1e-7, t.name() + "[" + i + "]");
-                }
-            }
+            assertSameAsDisk(merged, candidate);
             Candidate again = sources.materialize(recipe, scope);
             for (String name : candidate.tensors().keySet()) {
                 assertArrayEquals(candidate.tensor(name).toFloatArray(), again.tensor(name).toFloatArray(), "deterministic: " + name);
+            }
+        }
+    }
+
+    /** A candidate against the disk merge of its recipe (written as f32): equal to a few ulps. */
+    static void assertSameAsDisk(ModelCheckpoint merged, Candidate candidate) {
+        for (TensorInfo t : merged.weights().tensors()) {
+            float[] disk = merged.weights().readFloats(t.name());
+            float[] memory = candidate.tensor(t.name()).toFloatArray();
+            // the same ops in the same order, except θ = base + τ stored vs read: allow an ulp or two
+            for (int i = 0; i < disk.length; i++) {
+                assertEquals(disk[i], memory[i], 4 * Math.ulp(disk[i]) + 1e-7, t.name() + "[" + i + "]");
             }
         }
     }
@@ -289,14 +294,6 @@ class MergeEngineTest {
                   - model: a
                     parameters: {weight: 1.0, density: -0.5}
                 """).contains("density -0.5"));
-        assertTrue(failure("""
-                merge_method: linear
-                models:
-                  - model: a
-                    parameters: {weight: 1.0}
-                  - model: b
-                    parameters: {weight: -1.0}
-                """).contains("weights sum to zero"));
         assertTrue(failure("""
                 merge_method: linear
                 models:

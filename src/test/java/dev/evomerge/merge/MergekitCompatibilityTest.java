@@ -102,10 +102,119 @@ class MergekitCompatibilityTest {
         }
     }
 
+    private static MergeInput linearInput(float[][] models, double[] weights, NDManager work) {
+        List<Map<String, Object>> perModel = Arrays.stream(weights).mapToObj(w -> Map.<String, Object>of("weight", w)).toList();
+        return new MergeInput("t", models.length, -1, parameters(new Linear(), Map.of()), perModel, 0, 0, work,
+                i -> work.create(models[i]), i -> {
+                    throw new AssertionError("linear takes no task vectors");
+                });
+    }
+
+    // --- weights that sum to zero under normalize: divided by 1, as mergekit does --------------------------------
+
+    @Test
+    void withoutConsensusWeightsSummingToZeroDivideByOne() {
+        // task_arithmetic, normalize: true, weights 1 and −1: Σw = 0, so mergekit divides by 1: θ = base + τa − τb
+        float[] base = {1, 2, 3, 4};
+        float[][] taus = {{0.5f, -1, 0.25f, 0}, {0.25f, 1, -0.5f, 2}};
+        List<Map<String, Object>> weights = List.of(Map.of("weight", 1.0), Map.of("weight", -1.0));
+        assertMerges(new float[] {1.25f, 0, 3.75f, 2}, TaskArithmetic.TASK_ARITHMETIC, base, taus, new long[] {4},
+                Map.of("normalize", true), weights, 0);
+        // dare_linear at density 1 is the same sum (nothing dropped)
+        assertMerges(new float[] {1.25f, 0, 3.75f, 2}, TaskArithmetic.DARE_LINEAR, base, taus, new long[] {4},
+                Map.of("normalize", true), weights, 0);
+    }
+
+    @Test
+    void withConsensusAnElementWhoseAgreeingWeightsCancelDividesByOne() {
+        // ties, density 1, weights 2 and −2, base 0:
+        //   wτa = [2, −4, 6, 1], wτb = [2, −4, −2, −0]; Σ = [4, −8, 4, 1]: majority [+, −, +, +]
+        //   a agrees everywhere; b at 0 and 1 (at 2 its sign is −, at 3 it is 0, which never agrees)
+        //   divisor Σ agreeing w = [2 − 2, 2 − 2, 2, 2] = [0 → 1, 0 → 1, 2, 2]; sum of agreeing wτ = [4, −8, 6, 1]
+        float[] base = {0, 0, 0, 0};
+        float[][] taus = {{1, -2, 3, 0.5f}, {-1, 2, 1, 0}};
+        List<Map<String, Object>> weights = List.of(Map.of("weight", 2.0), Map.of("weight", -2.0));
+        assertMerges(new float[] {4, -8, 3, 0.5f}, TaskArithmetic.TIES, base, taus, new long[] {4}, Map.of(), weights, 0);
+    }
+
+    @Test
+    void linearWeightsSummingToZeroDivideByOneWhereMergekitWritesInfinities() {
+        // departure: mergekit's linear divides by Σw = 0 (inf, and NaN where Σ wθ = 0); here by 1: θa − θb
+        float[][] models = {{1, 2, 3}, {0.5f, 2, 4}};
+        try (NDManager work = manager.newSubManager()) {
+            MergeInput in = linearInput(models, new double[] {1, -1}, work);
+            assertArrayEquals(new float[] {0.5f, 0, -1}, new Linear().merge(in).toFloatArray());
+            assertTrue(new Linear().dividesByOne(in));
+            assertFalse(new Linear().dividesByOne(linearInput(models, new double[] {1, -0.5}, work)));
+        }
+    }
+
     private MergeRecipe recipe(String yaml) throws IOException {
         Path file = dir.resolve("recipe.yaml");
         Files.writeString(file, yaml);
         return MergeRecipe.read(file);
+    }
+
+    /** What {@code action} printed to standard error (where the log goes). */
+    private static String standardErrorOf(Runnable action) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(saved);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long count(String text, String part) {
+        return text.lines().filter(line -> line.contains(part)).count();
+    }
+
+    @Test
+    void aRecipeWhoseWeightsSumToZeroMergesOnDiskAndInMemoryWithOneWarning() throws IOException {
+        TinyCheckpoints.baseAndTwo(dir);
+        MergeRecipe recipe = recipe("""
+                merge_method: task_arithmetic
+                base_model: base
+                parameters: {normalize: true}
+                models:
+                  - model: a
+                    parameters: {weight: 1.0}
+                  - model: b
+                    parameters: {weight: -1.0}
+                dtype: float32
+                """);
+        Path[] out = new Path[1];
+        String diskLog = standardErrorOf(() -> out[0] = MergeEngine.merge(recipe, dir, dir.resolve("out"),
+                MergeEngine.Options.defaults(), MergeEngine.Progress.NONE));
+        assertEquals(1, count(diskLog, "weights sum to zero"), diskLog);
+        assertTrue(diskLog.contains("task_arithmetic: the weights sum to zero with normalize on for 39 of 39 merged tensors "
+                + "(model.embed_tokens.weight, model.layers.0.self_attn.q_proj.weight, model.layers.0.self_attn.k_proj.weight, and 36 more); "
+                + "they are divided by 1 instead, as mergekit does"), diskLog);
+        try (ModelCheckpoint merged = ModelCheckpoint.open(out[0]); ModelCheckpoint base = ModelCheckpoint.open(dir.resolve("base"));
+             ModelCheckpoint a = ModelCheckpoint.open(dir.resolve("a")); ModelCheckpoint b = ModelCheckpoint.open(dir.resolve("b"))) {
+            for (TensorInfo t : merged.weights().tensors()) {
+                float[] x = base.weights().readFloats(t.name());
+                float[] ya = a.weights().readFloats(t.name());
+                float[] yb = b.weights().readFloats(t.name());
+                float[] m = merged.weights().readFloats(t.name());
+                for (int i = 0; i < m.length; i++) {
+                    float expected = x[i] + ((ya[i] - x[i]) - (yb[i] - x[i])); // base + τa − τb, divided by 1
+                    assertEquals(expected, m[i], 2 * Math.ulp(expected), t.name() + "[" + i + "]");
+                }
+            }
+            String memoryLog = standardErrorOf(() -> {
+                try (MergeSources sources = MergeSources.load(MergeEngine.open(recipe, dir), "base", Device.cpu());
+                     NDManager scope = NDManager.newBaseManager()) {
+                    for (int candidate = 0; candidate < 3; candidate++) {
+                        MergeEngineTest.assertSameAsDisk(merged, sources.materialize(recipe, scope));
+                    }
+                }
+            });
+            assertEquals(1, count(memoryLog, "weights sum to zero"), "one warning for three candidates: " + memoryLog);
+        }
     }
 
     // --- density: mergekit's bounds --------------------------------------------------------------------------------
