@@ -301,4 +301,130 @@ class MergekitCompatibilityTest {
             }
         }
     }
+
+    // --- departures in sparsification --------------------------------------------------------------------------------
+
+    @Test
+    void breadcrumbsWithGammaTimesSizeBelowOneKeepsTheLargestWhereMergekitZeroesTheTensor() {
+        // departure: 10 entries, gamma 0.01: n_top = ⌊0.1⌋ = 0 and mergekit's indices[n_bot:-0] is empty, so the
+        // task vector is dropped entirely (a norm vector of a real model, gamma·numel < 1, merges as the base).
+        // Here no outlier is dropped and the density 0.5 share of largest magnitudes stays: 0.9, 0.8, 0.7, 0.6, 0.5
+        float[] base = new float[10];
+        float[][] taus = {{0.1f, -0.9f, 0.3f, 0.5f, -0.2f, 0.8f, 0.05f, -0.4f, 0.6f, 0.7f}};
+        float[] expected = {0, -0.9f, 0, 0.5f, 0, 0.8f, 0, 0, 0.6f, 0.7f};
+        for (TaskArithmetic method : List.of(TaskArithmetic.BREADCRUMBS, TaskArithmetic.BREADCRUMBS_TIES)) {
+            assertMerges(expected, method, base, taus, new long[] {10}, Map.of(),
+                    List.of(Map.of("weight", 1.0, "density", 0.5, "gamma", 0.01)), 0);
+            assertMerges(expected, method, base, taus, new long[] {10}, Map.of(),
+                    List.of(Map.of("weight", 1.0, "density", 0.5, "gamma", 0.0)), 0);
+        }
+    }
+
+    @Test
+    void magnitudesTiedWithTheThresholdAreAllKept() {
+        // departure: ties, density 0.25 of 8 entries: k = 2. The 2nd largest magnitude is 2, held by four entries;
+        // mergekit keeps exactly 2 entries (3 and whichever 2 its sort puts first), here 3 and all four 2s
+        float[] base = new float[8];
+        float[][] taus = {{3, -2, 2, 2, 1, 0.5f, -2, 0.1f}};
+        assertMerges(new float[] {3, -2, 2, 2, 0, 0, -2, 0}, TaskArithmetic.TIES, base, taus, new long[] {8}, Map.of(),
+                List.of(Map.of("weight", 1.0, "density", 0.25)), 0);
+        // breadcrumbs, 10 entries, gamma 0.1, density 0.5: drop 1 largest, keep 5. Two entries share the largest
+        // magnitude 5: mergekit drops one of them, here the top threshold is 5, so both stay (6 kept, 4 smallest dropped)
+        float[] base10 = new float[10];
+        float[][] outliers = {{5, -5, 4, 3, -2.5f, 2, 1, 0.5f, 0.25f, 0.125f}};
+        assertMerges(new float[] {5, -5, 4, 3, -2.5f, 2, 0, 0, 0, 0}, TaskArithmetic.BREADCRUMBS, base10, outliers, new long[] {10},
+                Map.of(), List.of(Map.of("weight", 1.0, "density", 0.5, "gamma", 0.1)), 0);
+    }
+
+    @Test
+    void tiesWithDensityTimesSizeBelowOneDropsTheTaskVectorWhereMergekitStops() {
+        // departure: density 0.05 of 10 entries keeps ⌊0.5⌋ = 0, where mergekit's magnitude() fails an assertion
+        // ("not gonna zero out the whole tensor") and so the whole merge. Here a's task vector is dropped for this
+        // tensor: only b agrees where it is nonzero, divided by its own weight, so θ = base + τb
+        float[] base = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        float[][] taus = {{9, 9, 9, 9, 9, 9, 9, 9, 9, 9}, {0.5f, -0.5f, 0, 1, 0, 0, 0, 0, 0, 2}};
+        assertMerges(new float[] {1.5f, 0.5f, 1, 2, 1, 1, 1, 1, 1, 3}, TaskArithmetic.TIES, base, taus, new long[] {10}, Map.of(),
+                List.of(Map.of("weight", 0.7, "density", 0.05), Map.of("weight", 0.3)), 0);
+        assertMerges(new float[] {1.5f, 0.5f, 1, 2, 1, 1, 1, 1, 1, 3}, TaskArithmetic.TIES, base, taus, new long[] {10}, Map.of(),
+                List.of(Map.of("weight", 0.7, "density", 0.0), Map.of("weight", 0.3)), 0);
+    }
+
+    @Test
+    void dellaRanksMagnitudesAlongTheLastAxisOfAThreeAxisTensor() {
+        // departure: mergekit ranks along axis 1 (of 3 here), evomerge along the last (of 4), as for 2-D tensors:
+        // keep probability (density − ε) + 2ε · rank / (columns − 1), drawn from the seeded uniforms, then L1 rescale
+        long[] shape = {2, 3, 4};
+        int n = 24, columns = 4;
+        double density = 0.5, epsilon = 0.4;
+        long seed = 3;
+        float[] base = new float[n];
+        float[] tau = new float[n];
+        for (int i = 0; i < n; i++) {
+            tau[i] = (float) ((i * 7 % 24) - 11.25) / 8; // distinct magnitudes (no ties to break), mixed signs
+        }
+        SplittableRandom random = new SplittableRandom(seed * 31 + 1); // input 1 (0 is the base)
+        double[] u = new double[n];
+        for (int i = 0; i < n; i++) {
+            u[i] = (float) random.nextDouble();
+        }
+        double[] kept = new double[n];
+        double before = 0, after = 0;
+        for (int row = 0; row < n / columns; row++) {
+            int offset = row * columns;
+            Integer[] order = IntStream.range(0, columns).boxed().toArray(Integer[]::new);
+            Arrays.sort(order, Comparator.comparingDouble(c -> Math.abs(tau[offset + c])));
+            for (int rank = 0; rank < columns; rank++) {
+                int i = offset + order[rank];
+                float p = (float) ((float) rank / (columns - 1) * (2 * epsilon) + (density - epsilon));
+                kept[i] = u[i] < p ? tau[i] : 0;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            before += Math.abs(tau[i]);
+            after += Math.abs(kept[i]);
+        }
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            expected[i] = (float) (kept[i] * before / after);
+        }
+        assertMerges(expected, TaskArithmetic.DELLA_LINEAR, base, new float[][] {tau}, shape, Map.of(),
+                List.of(Map.of("weight", 1.0, "density", density, "epsilon", epsilon)), seed);
+    }
+
+    // --- arithmetic ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void halfPrecisionModelsAreMergedInF32AndRoundedOnceWhereMergekitComputesInBf16() throws IOException {
+        // departure: θ = bf16(base + 0.3f · (a − base)), all in f32; mergekit computes in the models' dtype: the
+        // weight rounded to bf16 (0.30078125) and every step rounded to bf16
+        TinyCheckpoints.baseAndTwo(dir);
+        Path out = MergeEngine.merge(recipe("""
+                merge_method: task_arithmetic
+                base_model: base
+                models:
+                  - model: a
+                    parameters: {weight: 0.3}
+                """), dir, dir.resolve("out"), MergeEngine.Options.defaults(), MergeEngine.Progress.NONE);
+        int differs = 0;
+        try (ModelCheckpoint merged = ModelCheckpoint.open(out); ModelCheckpoint base = ModelCheckpoint.open(dir.resolve("base"));
+             ModelCheckpoint a = ModelCheckpoint.open(dir.resolve("a"))) {
+            for (TensorInfo t : merged.weights().tensors()) {
+                assertEquals(DType.BF16, t.dtype(), t.name());
+                float[] x = base.weights().readFloats(t.name());
+                float[] y = a.weights().readFloats(t.name());
+                float[] m = merged.weights().readFloats(t.name());
+                for (int i = 0; i < m.length; i++) {
+                    float expected = bf16(x[i] + (y[i] - x[i]) * 0.3f);
+                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(m[i]), t.name() + "[" + i + "]");
+                    float inBf16 = bf16(x[i] + bf16(bf16(y[i] - x[i]) * bf16(0.3f)));
+                    differs += inBf16 == m[i] ? 0 : 1;
+                }
+            }
+        }
+        assertNotEquals(0, differs, "computing in bf16 rounds some entries differently");
+    }
+
+    private static float bf16(float value) {
+        return HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(value));
+    }
 }
