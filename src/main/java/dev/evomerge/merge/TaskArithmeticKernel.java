@@ -146,7 +146,7 @@ final class TaskArithmeticKernel {
                         sum = sum.add(v, agrees);
                         divisor = divisor.add(w[k], agrees);
                     }
-                    // a divisor of exactly 0 (nothing agreed, or the agreeing weights cancel) divides by 1 instead, as mergekit's does
+                    // a divisor of exactly 0 (nothing agreed, or the agreeing weights cancel) divides by 1 instead, as mergekit does
                     merged = normalize ? sum.div(divisor.blend(1f, divisor.compare(VectorOperators.EQ, 0f))) : sum;
                 }
                 FloatVector.fromArray(FLOATS, b.base, i).add(merged.mul(scale)).intoArray(b.out, i);
