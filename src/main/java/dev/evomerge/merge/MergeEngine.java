@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code merge} command's engine: a recipe merged from checkpoints on disk into a new checkpoint
@@ -35,6 +37,7 @@ import java.util.concurrent.ForkJoinTask;
  * of the base, the recipe in the safetensors metadata and a README model card.
  */
 public final class MergeEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(MergeEngine.class);
     /** Hugging Face's default shard size. */
     public static final long DEFAULT_SHARD_BYTES = 5_000_000_000L;
 
@@ -104,6 +107,7 @@ public final class MergeEngine {
         Map<String, ModelCheckpoint> models = open(recipe, recipeDirectory);
         try {
             MergePlan plan = MergePlan.of(recipe, models);
+            plan.zeroWeightSumWarning(recipe.method()).ifPresent(LOG::warn);
             progress.planned(plan);
             ModelCheckpoint reference = models.get(recipe.baseModel() != null ? recipe.baseModel() : plan.models().getFirst());
             ModelCheckpoint tokenizerSource = tokenizerSource(recipe, models, reference);

@@ -40,6 +40,19 @@ public record MergeInput(String tensorName, int size, int baseIndex, Map<String,
                 task.depth(), task.seed(), null, none, none);
     }
 
+    /**
+     * What {@code normalize} divides by, given the weights' sum: the sum, or 1 where it is zero (|Σ| &lt; 1e-8), as
+     * mergekit does rather than refuse the recipe.
+     */
+    static double divisor(double weightSum) {
+        return isZeroSum(weightSum) ? 1 : weightSum;
+    }
+
+    /** Whether a weight sum counts as zero: below mergekit's threshold, 1e-8. */
+    static boolean isZeroSum(double weightSum) {
+        return Math.abs(weightSum) < 1e-8;
+    }
+
     public NDArray tensor(int index) {
         return tensors.apply(index);
     }

@@ -31,6 +31,15 @@ public interface MergeMethod {
 
     NDArray merge(MergeInput input);
 
+    /**
+     * Whether {@code normalize} divides this tensor's merge by weights that sum to zero and so, as mergekit
+     * does, by 1 instead: everywhere, or (sign-consensus methods, whose divisor is per element) where every
+     * model agrees. False for methods that do not divide by their weights.
+     */
+    default boolean dividesByOne(MergeInput input) {
+        return false;
+    }
+
     /** Every name a recipe may use for this method (mergekit reads per-model names at the top level too). */
     default Set<String> parameterNames() {
         Set<String> names = new LinkedHashSet<>();

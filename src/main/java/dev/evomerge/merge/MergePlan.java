@@ -16,16 +16,20 @@ import java.util.Optional;
  * A recipe turned into per-tensor work, before any tensor is read: for every output tensor, which tensor
  * of which model goes in, with every parameter resolved (scalars, gradients at the tensor's layer,
  * filters against its name). Every check a user can fail (missing or mismatched tensors, a missing
- * required parameter, a density outside (0, 1], weights that sum to zero under normalize) fails here, so
- * nothing is written for a recipe that cannot be merged. The disk merge and the in-memory merge run the
- * same plan; mergekit's {@code plan.py} is the model for how slices and parameters resolve.
+ * required parameter, a negative density) fails here, so nothing is written for a recipe that cannot be
+ * merged. Weights that sum to zero under normalize are not refused: mergekit merges such a recipe dividing
+ * by 1 instead, and so does this, with a warning ({@link #zeroWeightSumWarning}). The disk merge and the
+ * in-memory merge run the same plan; mergekit's {@code plan.py} is the model for how slices and parameters
+ * resolve.
  *
- * @param tasks       the output tensors in write order (embeddings, layers, then norm and head)
- * @param models      the recipe's model references in input order (index = a task's input index)
- * @param layerCount  the number of layers of the output
+ * @param tasks          the output tensors in write order (embeddings, layers, then norm and head)
+ * @param models         the recipe's model references in input order (index = a task's input index)
+ * @param layerCount     the number of layers of the output
+ * @param zeroWeightSums the output tensors, in write order, whose weights sum to zero under normalize, so that
+ *                       their merge divides by 1 instead ({@link MergeMethod#dividesByOne})
  * @implNote immutable.
  */
-public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCount) {
+public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCount, List<String> zeroWeightSums) {
     /**
      * One output tensor.
      *
@@ -49,10 +53,28 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
     public MergePlan {
         tasks = List.copyOf(tasks);
         models = List.copyOf(models);
+        zeroWeightSums = List.copyOf(zeroWeightSums);
     }
 
     public List<TensorInfo> outputs() {
         return tasks.stream().map(TensorTask::output).toList();
+    }
+
+    /**
+     * One line for the log when some tensors' weights sum to zero under normalize (naming the first few), or
+     * empty. Merges log it once per plan, never per tensor.
+     */
+    public Optional<String> zeroWeightSumWarning(MergeMethod method) {
+        if (zeroWeightSums.isEmpty()) {
+            return Optional.empty();
+        }
+        int shown = Math.min(3, zeroWeightSums.size());
+        String names = String.join(", ", zeroWeightSums.subList(0, shown))
+                + (zeroWeightSums.size() > shown ? ", and " + (zeroWeightSums.size() - shown) + " more" : "");
+        boolean perElement = method instanceof TaskArithmetic ta && ta.consensus();
+        return Optional.of(method.name() + ": the weights sum to zero with normalize on for " + zeroWeightSums.size() + " of "
+                + tasks.stream().filter(TensorTask::merged).count() + " merged tensors (" + names + "); "
+                + (perElement ? "where every model agrees, " : "") + "they are divided by 1 instead, as mergekit does");
     }
 
     /**
@@ -72,6 +94,7 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
         private final ModelCheckpoint reference;
         private final DType outputType;
         private final List<TensorTask> tasks = new ArrayList<>();
+        private final List<String> zeroWeightSums = new ArrayList<>();
 
         Planner(MergeRecipe recipe, Map<String, ModelCheckpoint> checkpoints) {
             this.recipe = recipe;
@@ -97,9 +120,10 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
         MergePlan plan() {
             if (!recipe.models().isEmpty()) {
                 planModels();
-                return new MergePlan(tasks, models, reference.architecture().layerCount());
+                return new MergePlan(tasks, models, reference.architecture().layerCount(), zeroWeightSums);
             }
-            return new MergePlan(tasks, models, planSlices());
+            int layers = planSlices();
+            return new MergePlan(tasks, models, layers, zeroWeightSums);
         }
 
         /** {@code models:} every tensor of the reference, from every model; gradients over all layers. */
@@ -240,8 +264,12 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
                 }
                 perModel.add(values);
             }
-            validate(outName, parameters, perModel, baseIndex);
-            tasks.add(new TensorTask(output, inputs, baseIndex, parameters, perModel, depth, seed(outName), true));
+            validate(outName, parameters, perModel);
+            TensorTask task = new TensorTask(output, inputs, baseIndex, parameters, perModel, depth, seed(outName), true);
+            if (method.dividesByOne(MergeInput.parametersOnly(task))) {
+                zeroWeightSums.add(outName);
+            }
+            tasks.add(task);
         }
 
         private Optional<Object> resolve(ParameterDef def, Map<String, ParameterSetting> modelParameters,
@@ -261,29 +289,19 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
             return Optional.ofNullable(def.defaultValue());
         }
 
-        private void validate(String tensor, Map<String, Object> parameters, List<Map<String, Object>> perModel, int baseIndex) {
-            double weightSum = 0;
-            boolean anyWeight = false;
-            for (int i = 0; i < perModel.size(); i++) {
-                Map<String, Object> p = perModel.get(i);
+        private void validate(String tensor, Map<String, Object> parameters, List<Map<String, Object>> perModel) {
+            for (Map<String, Object> p : perModel) {
                 for (String key : p.keySet()) {
                     Object v = p.get(key);
                     if (!(v instanceof Number) && !key.equals("int8_mask")) {
                         throw new EvomergeException("parameter '" + key + "' must be a number, got '" + v + "' (tensor " + tensor + ")");
                     }
                 }
-                if (p.get("density") instanceof Number d && !(d.doubleValue() > 0 && d.doubleValue() <= 1)) {
-                    throw new EvomergeException("density " + d + " for tensor " + tensor + " is outside (0, 1]");
+                // as mergekit: 0 drops the task vector, 1 or more keeps all of it; below 0 mergekit fails or zeroes by method
+                if (p.get("density") instanceof Number d && !(d.doubleValue() >= 0)) {
+                    throw new EvomergeException("density " + d + " for tensor " + tensor + " is below 0 "
+                            + "(0 drops a model's task vector, 1 keeps all of it)");
                 }
-                if (p.get("weight") instanceof Number w && i != baseIndex) {
-                    weightSum += w.doubleValue();
-                    anyWeight = true;
-                }
-            }
-            if (Boolean.TRUE.equals(parameters.get("normalize")) && anyWeight && Math.abs(weightSum) < 1e-8
-                    && (method instanceof Linear || method instanceof TaskArithmetic ta && !ta.consensus())) {
-                throw new EvomergeException("weights sum to zero for tensor " + tensor + " and normalize is on: "
-                        + "the merge would divide by zero; change the weights or set normalize: false");
             }
             for (String flag : new String[] {"normalize", "rescale", "int8_mask", "nuslerp_flatten", "nuslerp_row_wise", "filter_wise"}) {
                 if (parameters.containsKey(flag) && !(parameters.get(flag) instanceof Boolean)) {

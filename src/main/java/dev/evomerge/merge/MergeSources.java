@@ -24,6 +24,9 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The source models of a search, resident on the device: the base's tensors and every other model's task
@@ -41,6 +44,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * @implNote materialize may be called from one thread at a time; it parallelizes across tensors itself.
  */
 public final class MergeSources implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MergeSources.class);
     private final Map<String, ModelCheckpoint> checkpoints;
     private final String base;
     private final NDManager manager;
@@ -50,6 +54,8 @@ public final class MergeSources implements AutoCloseable {
     private final Map<Long, Queue<MemorySegment>> spare = new ConcurrentHashMap<>();
     /** model reference → tensor name → base tensor (for the base) or task vector (for the others). */
     private final Map<String, Map<String, Source>> sources;
+    /** Whether a candidate's weights summing to zero under normalize has been reported: once per search, not per candidate. */
+    private final AtomicBoolean zeroWeightSumReported = new AtomicBoolean();
 
     /** One source tensor: on a CPU its f32 values in native memory; on a GPU an array on the device. */
     private record Source(StoredTensor values, NDArray array, Shape shape) {
@@ -188,6 +194,13 @@ public final class MergeSources implements AutoCloseable {
         }
         MergePlan plan = MergePlan.of(recipe, checkpoints);
         MergeMethod method = recipe.method();
+        plan.zeroWeightSumWarning(method).ifPresent(warning -> {
+            if (zeroWeightSumReported.compareAndSet(false, true)) {
+                LOG.warn("{} (reported for the first such candidate only)", warning);
+            } else {
+                LOG.debug(warning);
+            }
+        });
         // on a CPU, the merged tensors' memory, given back for the next candidate when this one's scope closes
         Buffers buffers = memory == null ? null : new Buffers();
         if (buffers != null) {

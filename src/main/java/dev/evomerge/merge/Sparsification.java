@@ -44,6 +44,9 @@ public enum Sparsification {
             }
             case RANDOM -> uniform(tau.getShape(), seed, manager).lt(density);
             case DELLA_MAGPRUNE -> {
+                if (density <= 0) {
+                    yield tau.zerosLike(); // all dropped, whatever epsilon, as mergekit does
+                }
                 if (density + epsilon >= 1 || density - epsilon <= 0) {
                     throw new EvomergeException("della: epsilon " + epsilon + " must keep density ± epsilon inside (0, 1); density is " + density);
                 }

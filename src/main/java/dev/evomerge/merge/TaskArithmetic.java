@@ -12,6 +12,9 @@ import java.util.List;
  *   Δ   = Σᵢ mᵢ wᵢ τᵢ'  / Σᵢ mᵢ wᵢ                  (the division only with normalize)
  *   θ   = θ_base + λ · LiNeS(depth) · Δ
  * </pre>
+ * Where the divisor is zero, {@code normalize} divides by 1 instead, as mergekit does: without consensus
+ * (mᵢ = 1) when |Σᵢ wᵢ| &lt; 1e-8, for the whole tensor; with consensus per element, where the agreeing
+ * weights sum to exactly 0 in f32 (nothing agreed, or the agreeing weights cancel).
  * LiNeS (Wang et al., 2024) scales the merged task vector with depth: λ(l) = α + β·l/(L−1) for
  * {@code lines_alpha} = α and {@code lines_beta} = β (embeddings at depth 0, final norm and head at 1); off
  * unless {@code lines_alpha} is given. Random drops are rescaled to the task vector's L1 norm
@@ -98,13 +101,9 @@ public record TaskArithmetic(String name, boolean consensus, Sparsification spar
             for (int k = 1; k < weighted.size(); k++) {
                 mixed = mixed.add(weighted.get(k));
             }
-            double sum = 0;
-            for (double w : weights) {
-                sum += w;
-            }
             divisor = null;
             if (in.flag("normalize")) {
-                mixed = mixed.div(Math.abs(sum) < 1e-8 ? 1 : sum);
+                mixed = mixed.div(MergeInput.divisor(weightSum(in)));
             }
         }
         if (divisor != null && in.flag("normalize")) {
@@ -118,5 +117,30 @@ public record TaskArithmetic(String name, boolean consensus, Sparsification spar
             mixed = mixed.mul(scale);
         }
         return base.add(mixed);
+    }
+
+    @Override
+    public boolean dividesByOne(MergeInput in) {
+        if (!in.flag("normalize")) {
+            return false;
+        }
+        if (!consensus) {
+            return MergeInput.isZeroSum(weightSum(in));
+        }
+        // where every model agrees, the per-element divisor is all the weights added in f32 in input order
+        float all = 0;
+        for (int i : in.others()) {
+            all += (float) in.number(i, "weight", 0);
+        }
+        return all == 0;
+    }
+
+    /** Σ wᵢ over the inputs other than the base: what normalize divides by without consensus. */
+    static double weightSum(MergeInput in) {
+        double sum = 0;
+        for (int i : in.others()) {
+            sum += in.number(i, "weight", 0);
+        }
+        return sum;
     }
 }

@@ -101,16 +101,12 @@ final class TaskArithmeticKernel {
         for (int k = 0; k < models; k++) {
             factor[k] *= w[k];
         }
-        double weightSum = 0;
-        for (float v : w) {
-            weightSum += v;
-        }
         double scale = in.number("lambda");
         if (in.parameters().get("lines_alpha") != null) {
             scale *= in.number("lines_alpha") + in.number("lines_beta") * in.depth();
         }
         Merging merging = new Merging(method.consensus(), in.flag("normalize"), (float) scale,
-                (float) (Math.abs(weightSum) < 1e-8 ? 1 : weightSum), w, factor, keep);
+                (float) MergeInput.divisor(TaskArithmetic.weightSum(in)), w, factor, keep);
         overChunks(n, models, () -> Boolean.TRUE, (none, from, len, b) -> {
             inputs.base().read(from, b.base, len);
             merging.chunk(inputs, from, len, b);
@@ -150,7 +146,7 @@ final class TaskArithmeticKernel {
                         sum = sum.add(v, agrees);
                         divisor = divisor.add(w[k], agrees);
                     }
-                    // a divisor of 0 (nothing agreed) divides by 1 instead
+                    // a divisor of exactly 0 (nothing agreed, or the agreeing weights cancel) divides by 1 instead, as mergekit does
                     merged = normalize ? sum.div(divisor.blend(1f, divisor.compare(VectorOperators.EQ, 0f))) : sum;
                 }
                 FloatVector.fromArray(FLOATS, b.base, i).add(merged.mul(scale)).intoArray(b.out, i);
@@ -339,6 +335,9 @@ final class TaskArithmeticKernel {
      * density − ε to density + ε.
      */
     private static float[] dellaMask(Inputs inputs, int k, double density, double epsilon, long seed, long[] shape) {
+        if (density <= 0) {
+            return new float[Math.toIntExact(inputs.count())]; // all dropped, whatever epsilon, as mergekit does
+        }
         if (density + epsilon >= 1 || density - epsilon <= 0) {
             throw new EvomergeException("della: epsilon " + epsilon + " must keep density ± epsilon inside (0, 1); density is " + density);
         }

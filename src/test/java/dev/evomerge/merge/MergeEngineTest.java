@@ -31,9 +31,7 @@ class MergeEngineTest {
 
     @BeforeEach
     void models() {
-        TinyCheckpoints.llama(dir.resolve("base"), 4, 16, 32, DType.BF16, 1, 0.05);
-        TinyCheckpoints.llama(dir.resolve("a"), 4, 16, 32, DType.BF16, 2, 0.05);
-        TinyCheckpoints.llama(dir.resolve("b"), 4, 16, 32, DType.BF16, 3, 0.05);
+        TinyCheckpoints.baseAndTwo(dir);
     }
 
     private Path recipe(String yaml) throws IOException {
@@ -97,17 +95,22 @@ class MergeEngineTest {
              ModelCheckpoint merged = ModelCheckpoint.open(out);
              NDManager scope = NDManager.newBaseManager()) {
             Candidate candidate = sources.materialize(recipe, scope);
-            for (TensorInfo t : merged.weights().tensors()) {
-                float[] disk = merged.weights().readFloats(t.name());
-                float[] memory = candidate.tensor(t.name()).toFloatArray();
-                // the same ops in the same order, except θ = base + τ stored vs read: allow an ulp or two
-                for (int i = 0; i < disk.length; i++) {
-                    assertEquals(disk[i], memory[i], 4 * Math.ulp(disk[i]) + 1e-7, t.name() + "[" + i + "]");
-                }
-            }
+            assertSameAsDisk(merged, candidate);
             Candidate again = sources.materialize(recipe, scope);
             for (String name : candidate.tensors().keySet()) {
                 assertArrayEquals(candidate.tensor(name).toFloatArray(), again.tensor(name).toFloatArray(), "deterministic: " + name);
+            }
+        }
+    }
+
+    /** A candidate against the disk merge of its recipe (written as f32): equal to a few ulps. */
+    static void assertSameAsDisk(ModelCheckpoint merged, Candidate candidate) {
+        for (TensorInfo t : merged.weights().tensors()) {
+            float[] disk = merged.weights().readFloats(t.name());
+            float[] memory = candidate.tensor(t.name()).toFloatArray();
+            // the same ops in the same order, except θ = base + τ stored vs read: allow an ulp or two
+            for (int i = 0; i < disk.length; i++) {
+                assertEquals(disk[i], memory[i], 4 * Math.ulp(disk[i]) + 1e-7, t.name() + "[" + i + "]");
             }
         }
     }
@@ -290,16 +293,10 @@ class MergeEngineTest {
                 base_model: base
                 models:
                   - model: a
-                    parameters: {weight: 1.0, density: 1.5}
-                """).contains("density 1.5"));
-        assertTrue(failure("""
-                merge_method: linear
-                models:
-                  - model: a
-                    parameters: {weight: 1.0}
-                  - model: b
-                    parameters: {weight: -1.0}
-                """).contains("weights sum to zero"));
+                    parameters: {weight: 1.0, density: -0.5}
+                """).contains("density -0.5"));
+        // mergekit builds a union vocabulary; this project does not (listed among the departures in the README)
+        assertTrue(failure(LINEAR + "tokenizer_source: union\n").contains("tokenizer_source: union is not supported"));
         assertTrue(failure("""
                 merge_method: linear
                 models:

@@ -34,6 +34,13 @@ public final class TinyCheckpoints {
         return plan;
     }
 
+    /** Three 4-layer bf16 Llamas (hidden 16, vocabulary 32) named base, a and b under {@code dir}, as merge tests use them. */
+    public static void baseAndTwo(Path dir) {
+        llama(dir.resolve("base"), 4, 16, 32, DType.BF16, 1, 0.05);
+        llama(dir.resolve("a"), 4, 16, 32, DType.BF16, 2, 0.05);
+        llama(dir.resolve("b"), 4, 16, 32, DType.BF16, 3, 0.05);
+    }
+
     /**
      * Writes a Llama-layout checkpoint with Gaussian weights from {@code seed} (scaled by {@code scale}),
      * in 8 KiB shards, a config.json and a tokenizer_config.json to carry along; returns its directory.
