@@ -3,6 +3,7 @@ package dev.evomerge.merge;
 import ai.djl.Device;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.tensor.StoredTensor;
+import dev.evomerge.tensor.TensorOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,8 +76,11 @@ final class TaskArithmeticKernel {
         return out;
     }
 
-    /** Merges {@code inputs} with the parameters and seed of {@code in} into {@code out}, chunk by chunk. */
-    static void merge(TaskArithmetic method, MergeInput in, Inputs inputs, long[] shape, StoredTensor out) {
+    /**
+     * Merges {@code inputs} with the parameters and seed of {@code in} into {@code out}, chunk by chunk: each chunk
+     * is written (and so rounded to the output's dtype) while it is in the cache.
+     */
+    static void merge(TaskArithmetic method, MergeInput in, Inputs inputs, long[] shape, TensorOutput out) {
         List<Integer> others = in.others();
         int models = others.size();
         long n = inputs.count();
