@@ -187,7 +187,7 @@ public final class MergeBenchmark {
         out.printf("  I/O floor (read all inputs, write one output)  %7.2f s%n", r.floorSeconds);
         out.printf("  merge, end to end                              %7.2f s%n", r.mergeSeconds);
         out.printf("  ratio                                          %7.2f ×  (goal ≤ 1.5)%n", r.ratio());
-        out.printf("  load sources for search (base + 3 task vectors) %6.2f s%n", r.loadSeconds);
+        out.printf("  load sources for search (base + 3 models)       %7.2f s%n", r.loadSeconds);
         out.printf("  materialize one candidate in memory            %7.2f s%n", r.materializeSeconds);
         out.printf("  the next candidate (its memory reused)         %7.2f s%n", r.nextSeconds);
     }

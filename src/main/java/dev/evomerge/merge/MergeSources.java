@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * The source models of a search, resident on the device: every model's tensors as f32, decoded once.
  * Candidates are then merged from them in memory, tensor by tensor, with no disk access ({@link #materialize}),
  * by the same computation as the disk merge ({@link MergeEngine}): the same inputs (θ as stored, task vectors
- * θ − θ_base taken as the merge reads them), the same kernel or tensor ops, and each merged tensor rounded to
- * the dtype the disk merge writes it in. So a candidate holds the values of the checkpoint exported from it.
+ * θ − θ_base taken as the disk merge takes them), the same kernel or tensor ops, and each merged tensor rounded
+ * to the dtype the disk merge writes it in. On a CPU a candidate so holds the bytes of the checkpoint exported
+ * from it (MergeEngineTest compares them for the streamed kernel and for DJL's tensor ops); on a GPU it runs
+ * the disk merge's ops on the same device, so it matches as far as those ops are deterministic, which no test
+ * here checks.
  *
  * <p>On a GPU the sources are arrays on one manager that is capped once loaded: an operation that would
  * attach a new array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. On a
