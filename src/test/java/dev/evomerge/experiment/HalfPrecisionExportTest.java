@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * --pick best} as the CLI runs it: the export must succeed, and the written model must score exactly what
  * the search logged (equal doubles, no tolerance), for merges (ps), routings (dfs) and both (ps+dfs). The
  * search scores a candidate as it will be written: merged tensors rounded to the output dtype, a routing
- * folded into a plain checkpoint.
+ * folded into a plain checkpoint. The export also runs in a fresh JVM, through the CLI, as a user runs it.
  */
 class HalfPrecisionExportTest {
     private static final int VOCAB = 97;
@@ -45,11 +45,7 @@ class HalfPrecisionExportTest {
 
     @Test
     void aSourceChangedAfterTheSearchMakesTheExportRefuseInOneLine() throws IOException {
-        Path run = dir.resolve("run");
-        try (Runner runner = Runner.start(ExperimentConfig.read(experiment(DType.BF16,
-                "{space: ps, method: task_arithmetic, groups: 1, search: {weight: [0.0, 1.0]}}")), run)) {
-            runner.run(false);
-        }
+        Path run = search(DType.BF16, "{space: ps, method: task_arithmetic, groups: 1, search: {weight: [0.0, 1.0]}}");
         // the base changed after the search (the same shapes and tokenizer, slightly other values)
         TinyCheckpoints.perturbed(dir.resolve("base"), dir.resolve("base-changed"), 7, 0.01);
         dev.evomerge.tensor.AtomicFiles.deleteTree(dir.resolve("base"));
@@ -65,14 +61,33 @@ class HalfPrecisionExportTest {
         }
     }
 
-    /** Runs the search to its end, exports its best point and checks every exported score against the log. */
-    private void searchAndExport(DType dtype, String genome) throws IOException {
-        Path experiment = experiment(dtype, genome);
+    @Test
+    void exportInAFreshJvmAcceptsTheLoggedScoresOfARoutedF16Merge() throws Exception {
+        Path run = search(DType.F16, "{space: ps+dfs, method: ties, groups: 1, search: {weight: [0.0, 1.0], density: [0.3, 1.0]}}");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "dev.evomerge.cli.Main", "export", run.toString(), "--pick", "best", "--out", dir.resolve("exported").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, child.waitFor(), output);
+        // the CLI prints the rescored objectives as Java writes doubles, which read back to the same bits
+        var printed = java.util.regex.Pattern.compile("rescored: \\[([^]]*)], as archived").matcher(output);
+        assertTrue(printed.find(), output);
+        assertEquals(RunResults.read(run).pick("best").evaluation().objectives()[0], Double.parseDouble(printed.group(1)), output);
+    }
+
+    /** Runs the search to its end; returns its run directory. */
+    private Path search(DType dtype, String genome) throws IOException {
         Path run = dir.resolve("run");
-        try (Runner runner = Runner.start(ExperimentConfig.read(experiment), run)) {
+        try (Runner runner = Runner.start(ExperimentConfig.read(experiment(dtype, genome)), run)) {
             runner.run(false);
         }
-        RunResults results = RunResults.read(run);
+        return run;
+    }
+
+    /** Runs the search to its end, exports its best point and checks every exported score against the log. */
+    private void searchAndExport(DType dtype, String genome) throws IOException {
+        RunResults results = RunResults.read(search(dtype, genome));
         LoggedEvaluation best = results.pick("best");
         Export.Result exported = Export.write(results, "best", dir.resolve("exported"), false, MergeEngine.Progress.NONE);
         assertEquals(best.number(), exported.chosen().number());
