@@ -23,12 +23,11 @@ import java.util.Map;
  * Writes a chosen point of a run's front as a standard checkpoint (streamed through the merge engine) with
  * its recipe ({@code recipe.yaml}, which {@code merge} and mergekit read) and a model card, then scores the
  * written model again on the experiment's tasks: the checkpoint is moved into place only if every objective
- * equals the archived one. A mismatch is an error, and nothing is left under the output's name.
+ * equals the archived one exactly. The search scored the candidate as this checkpoint (the values it
+ * stores, a routing folded as it is folded here), so any difference means the run, the experiment, the
+ * sources or the code has changed; it is an error, and nothing is left under the output's name.
  */
 public final class Export {
-    /** Objectives must agree this closely (the same arithmetic from disk and from memory). */
-    static final double TOLERANCE = 1e-6;
-
     private Export() {
     }
 
@@ -57,9 +56,7 @@ public final class Export {
             double[] rescored = rescore(spec, staging, results.config().device(), results.config().racing(), results.config().seed());
             double[] archived = chosen.evaluation().objectives();
             for (int i = 0; i < archived.length; i++) {
-                // folded scales are exact in arithmetic, not in rounding: a routed model matches to 1e-4
-                double tolerance = blueprint.program() == null ? TOLERANCE : 1e-4 * Math.max(1, Math.abs(archived[i]));
-                if (Math.abs(rescored[i] - archived[i]) > tolerance) {
+                if (Double.compare(rescored[i], archived[i]) != 0) {
                     throw new EvomergeException("the exported model scores " + rescored[i] + " on " + results.objectives().get(i).name()
                             + " where the search recorded " + archived[i] + " (evaluation " + chosen.number() + "); nothing was exported");
                 }

@@ -13,6 +13,8 @@ import dev.evomerge.genome.Bounds;
 import dev.evomerge.genome.Genome;
 import dev.evomerge.genome.GenomeSpace;
 import dev.evomerge.merge.Candidate;
+import dev.evomerge.merge.LayerProgramFold;
+import dev.evomerge.merge.MergePlan;
 import dev.evomerge.merge.MergeSources;
 import dev.evomerge.model.ModelCheckpoint;
 import java.nio.file.Path;
@@ -23,15 +25,19 @@ import java.util.Map;
 
 /**
  * A merge search's evaluation: decode the genome to a blueprint; materialize its merge in memory from the
- * resident task vectors (parameter space), route a hidden state through it and the sources (data-flow
- * space), or both; score the candidate on every task; aggregate the objectives. Each candidate lives in its
- * own scope, closed as soon as it is scored, so memory does not grow over a run.
+ * resident sources (parameter space), fold its routing over the sources into a plain model (data-flow
+ * space), or both; score the candidate on every task; aggregate the objectives. A candidate is scored as the
+ * checkpoint {@link Export} writes for it: merged tensors rounded to the dtype they are written in, a
+ * routing folded as the export folds it. Each candidate lives in its own scope, closed as soon as it is
+ * scored, so memory does not grow over a run.
  */
 final class MergeProblem implements Problem {
     private final MergeProblemSpec spec;
     private final GenomeSpace space;
     private final MergeSources sources;
+    /** The sources a routing reads (data-flow spaces): their tensors as stored, in f32, and their layouts. */
     private final List<Map<String, NDArray>> routed;
+    private final List<LayerProgramFold.Model> routedLayouts;
     private final ModelCheckpoint reference;
     private final List<ModelCheckpoint> opened;
     private final NDManager resident;
@@ -41,13 +47,14 @@ final class MergeProblem implements Problem {
     private final NDManager candidates;
 
     private MergeProblem(MergeProblemSpec spec, GenomeSpace space, MergeSources sources, List<Map<String, NDArray>> routed,
-                         ModelCheckpoint reference, List<ModelCheckpoint> opened, NDManager resident, TaskSuite tasks, TaskSuite heldout,
-                         Device device) {
+                         List<LayerProgramFold.Model> routedLayouts, ModelCheckpoint reference, List<ModelCheckpoint> opened,
+                         NDManager resident, TaskSuite tasks, TaskSuite heldout, Device device) {
         this.opened = List.copyOf(opened);
         this.spec = spec;
         this.space = space;
         this.sources = sources;
-        this.routed = routed;
+        this.routed = List.copyOf(routed);
+        this.routedLayouts = List.copyOf(routedLayouts);
         this.reference = reference;
         this.resident = resident;
         this.tasks = tasks;
@@ -72,16 +79,19 @@ final class MergeProblem implements Problem {
             ModelCheckpoint reference = opened.get(spec.reference().toString());
             tasks = TaskSuite.open(spec, device, reference.config());
             heldout = TaskSuite.openHeldout(spec, device, reference.config());
-            // routing reads every source whole; merging reads the base and task vectors
+            // routing reads every source whole (as stored); merging reads them through MergeSources
             List<Map<String, NDArray>> routed = new ArrayList<>();
+            List<LayerProgramFold.Model> routedLayouts = new ArrayList<>();
             if (!spec.space().equals("ps")) {
                 for (Path m : spec.models()) {
-                    routed.add(Candidate.load(opened.get(m.toString()), resident).tensors());
+                    ModelCheckpoint source = opened.get(m.toString());
+                    routed.add(Candidate.load(source, resident).tensors());
+                    routedLayouts.add(new LayerProgramFold.Model(source.weights().tensors(), source.architecture(), source.config()));
                 }
             }
             resident.cap();
             MergeSources sources = spec.space().equals("dfs") ? null : MergeSources.load(opened, spec.base().toString(), device);
-            return new MergeProblem(spec, space, sources, routed, reference, new ArrayList<>(opened.values()), resident, tasks, heldout, device);
+            return new MergeProblem(spec, space, sources, routed, routedLayouts, reference, new ArrayList<>(opened.values()), resident, tasks, heldout, device);
         } catch (RuntimeException e) {
             if (tasks != null) {
                 tasks.close();
@@ -136,17 +146,26 @@ final class MergeProblem implements Problem {
         return out;
     }
 
-    /** The blueprint built: merged in {@code scope}, routed through the resident sources. */
+    /**
+     * The blueprint built as it will be exported: merged in {@code scope}; a routing folded into a plain model
+     * over the merge (model 0, with ps+dfs) and the resident sources, divided tensors made in {@code scope}.
+     */
     private Candidate candidate(Blueprint blueprint, NDManager scope) {
         if (blueprint.program() == null) {
             return sources.materialize(blueprint.recipe(), scope);
         }
-        if (blueprint.recipe() == null) {
-            // data-flow alone: model 0 of the program is the first source
-            Candidate first = new Candidate(routed.getFirst(), reference.config(), reference.architecture());
-            return first.routed(routed.subList(1, routed.size()), blueprint.program());
+        List<Map<String, NDArray>> models = new ArrayList<>();
+        List<LayerProgramFold.Model> layouts = new ArrayList<>();
+        if (blueprint.recipe() != null) {
+            Candidate merged = sources.materialize(blueprint.recipe(), scope);
+            models.add(merged.tensors());
+            // the dtypes the merge is written in, which the fold divides and rounds to
+            layouts.add(new LayerProgramFold.Model(MergePlan.of(blueprint.recipe(), sources.checkpoints()).outputs(),
+                    merged.architecture(), merged.config()));
         }
-        return sources.materialize(blueprint.recipe(), scope).routed(routed, blueprint.program());
+        models.addAll(routed);
+        layouts.addAll(routedLayouts);
+        return LayerProgramFold.of(layouts, blueprint.program()).candidate(models, scope);
     }
 
     /** Each source alone (the base too), and for merges the untuned merge: every searched value mid-range. */

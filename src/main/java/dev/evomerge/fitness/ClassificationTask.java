@@ -44,9 +44,6 @@ public final class ClassificationTask implements Task {
 
     @Override
     public double[] score(Candidate candidate, NDManager scope, int[] datapoints) {
-        if (candidate.program() != null) {
-            throw new dev.evomerge.EvomergeException("classification with an MLP has no layer routing: use space: ps");
-        }
         // views in the candidate's scope: the forward pass's arrays are made there, never on the task's manager
         NDArray x;
         NDArray y;

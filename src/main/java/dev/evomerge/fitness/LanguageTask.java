@@ -82,10 +82,10 @@ public final class LanguageTask implements Task {
             }
         }
         List<double[]> logp = new ArrayList<>();
-        LayerProgram program = candidate.program() != null ? candidate.program() : LayerProgram.identity(0, llama.config().layers());
+        LayerProgram program = LayerProgram.identity(0, llama.config().layers());
         for (int from = 0; from < sequences.size(); from += batchSize) {
             try (NDManager batch = scope.newSubManager()) {
-                logp.addAll(llama.tokenLogProbabilities(candidate.models(), program,
+                logp.addAll(llama.tokenLogProbabilities(List.of(candidate.tensors()), program,
                         sequences.subList(from, Math.min(sequences.size(), from + batchSize)), batch));
             }
         }
@@ -120,11 +120,11 @@ public final class LanguageTask implements Task {
     }
 
     private double[] generate(LlamaModel llama, Candidate candidate, NDManager scope, List<Item> items) {
-        LayerProgram program = candidate.program() != null ? candidate.program() : LayerProgram.identity(0, llama.config().layers());
+        LayerProgram program = LayerProgram.identity(0, llama.config().layers());
         double[] scores = new double[items.size()];
         for (int i = 0; i < items.size(); i++) {
             try (NDManager one = scope.newSubManager()) {
-                int[] out = llama.generate(candidate.models(), program, items.get(i).prompt(), generation.maxTokens(),
+                int[] out = llama.generate(List.of(candidate.tensors()), program, items.get(i).prompt(), generation.maxTokens(),
                         tokens -> tokenizer.decode(tokens).contains(generation.stop()), one);
                 String text = tokenizer.decode(out);
                 int cut = text.indexOf(generation.stop());

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.HalfPrecision;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.TensorInfo;
 import dev.evomerge.tensor.AtomicFiles;
@@ -18,6 +19,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -25,17 +28,27 @@ import java.util.stream.Stream;
  * the I/O floor measured in the same run: reading every input once and writing (and fsyncing) one output
  * of a model's size. Both read the inputs from disk (evicted from the page cache first), alternately,
  * best of three. Then the time to materialize one candidate in memory from resident sources, and the next
- * one (as a search goes on).
+ * one (as a search goes on); and what rounding a candidate to the dtype it is written in costs: per element
+ * on one thread (in cache, a chunk at a time, as the kernel rounds), and for the candidate's elements on the
+ * threads the merge uses, as a share of the next candidate's merge time measured in the same run.
  */
 public final class MergeBenchmark {
     private MergeBenchmark() {
     }
 
     public record Result(long inputBytes, double floorSeconds, double mergeSeconds, double loadSeconds, double materializeSeconds,
-                         double nextSeconds) {
+                         double nextSeconds, long candidateElements, List<Rounding> rounding, double roundedSeconds,
+                         double unroundedSeconds) {
         public double ratio() {
             return mergeSeconds / floorSeconds;
         }
+    }
+
+    /**
+     * Rounding to {@code dtype}: nanoseconds per element on one thread, and seconds for one candidate's
+     * elements on every thread.
+     */
+    public record Rounding(DType dtype, double nsPerElement, double candidateSeconds) {
     }
 
     /** Writes base, ft1..ft3 of about {@code bytesPerModel} bytes each under {@code dir}. */
@@ -148,8 +161,57 @@ public final class MergeBenchmark {
                 sources.materialize(recipe.withRandomSeed(2), scope); // as a search goes on: the last candidate's memory reused
             }
             long t6 = System.nanoTime();
-            return new Result(inputBytes, floor, merge, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - t5) / 1e9);
+            // the same candidate written as f32 (nothing rounded) against bf16, alternately, best of 3 each
+            MergeRecipe unrounded = MergeRecipe.parse(yaml.replace("dtype: bfloat16", "dtype: float32"), "bench");
+            double rounded = Double.MAX_VALUE;
+            double notRounded = Double.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                rounded = Math.min(rounded, materializeSeconds(sources, recipe.withRandomSeed(2), device));
+                notRounded = Math.min(notRounded, materializeSeconds(sources, unrounded.withRandomSeed(2), device));
+            }
+            long elements = MergePlan.of(recipe, sources.checkpoints()).outputs().stream().filter(t -> t.dtype().isFloat())
+                    .mapToLong(TensorInfo::numel).sum();
+            List<Rounding> rounding = new ArrayList<>();
+            for (DType dtype : List.of(DType.BF16, DType.F16)) {
+                rounding.add(new Rounding(dtype, roundingSeconds(elements, dtype, 1) / elements * 1e9,
+                        roundingSeconds(elements, dtype, ForkJoinPool.getCommonPoolParallelism() + 1)));
+            }
+            return new Result(inputBytes, floor, merge, (t4 - t3) / 1e9, (t5 - t4) / 1e9, (t6 - t5) / 1e9, elements, rounding,
+                    rounded, notRounded);
         }
+    }
+
+    private static double materializeSeconds(MergeSources sources, MergeRecipe recipe, Device device) {
+        long t0 = System.nanoTime();
+        try (NDManager scope = NDManager.newBaseManager(device)) {
+            sources.materialize(recipe, scope);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * Best of 3: seconds to round {@code elements} f32 values to {@code dtype} in chunks of the kernel's 1,024
+     * elements, each in cache, as the kernel rounds them, over {@code threads} threads.
+     */
+    static double roundingSeconds(long elements, DType dtype, int threads) {
+        int chunk = 1024;
+        long chunks = (elements + chunk - 1) / chunk;
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            long t0 = System.nanoTime();
+            IntStream.range(0, threads).parallel().forEach(t -> {
+                float[] values = new float[chunk];
+                java.util.SplittableRandom random = new java.util.SplittableRandom(t);
+                for (int i = 0; i < chunk; i++) {
+                    values[i] = (float) (random.nextGaussian() * 0.02); // weights' magnitudes; rounding is branch-free anyway
+                }
+                for (long c = chunks * t / threads; c < chunks * (t + 1) / threads; c++) {
+                    HalfPrecision.round(values, 0, chunk, dtype);
+                }
+            });
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
     }
 
     private static void evict(List<Path> files) throws IOException {
@@ -187,8 +249,15 @@ public final class MergeBenchmark {
         out.printf("  I/O floor (read all inputs, write one output)  %7.2f s%n", r.floorSeconds);
         out.printf("  merge, end to end                              %7.2f s%n", r.mergeSeconds);
         out.printf("  ratio                                          %7.2f ×  (goal ≤ 1.5)%n", r.ratio());
-        out.printf("  load sources for search (base + 3 task vectors) %6.2f s%n", r.loadSeconds);
+        out.printf("  load sources for search (base + 3 models)       %7.2f s%n", r.loadSeconds);
         out.printf("  materialize one candidate in memory            %7.2f s%n", r.materializeSeconds);
         out.printf("  the next candidate (its memory reused)         %7.2f s%n", r.nextSeconds);
+        for (Rounding x : r.rounding) {
+            out.printf("  rounding it to %-4s (%,d elements)  %5.3f ns/element on one thread; %.3f s on %d threads = %.2f %% of the next candidate's time%n",
+                    x.dtype(), r.candidateElements, x.nsPerElement(), x.candidateSeconds(), ForkJoinPool.getCommonPoolParallelism() + 1,
+                    100 * x.candidateSeconds() / r.nextSeconds);
+        }
+        out.printf("  the next candidate rounded to bf16 vs as f32 (dtype: float32, nothing rounded), best of 3  %.2f s vs %.2f s%n",
+                r.roundedSeconds, r.unroundedSeconds);
     }
 }

@@ -10,10 +10,10 @@ import java.util.function.IntFunction;
  * Everything a merge method sees of one tensor: the inputs' values (and their task vectors against the
  * base), the resolved parameters, the tensor's depth in the network and the seed for random drops.
  *
- * <p>Inputs are reached through functions so that each path supplies what it has: the disk path reads
- * the models' tensors and derives task vectors ({@code θᵢ − θ_base}); the in-memory path keeps the base
- * and the task vectors resident and derives a model's tensor when a method asks for it. Every array a
- * method makes lands in {@link #manager()}, which the engine closes after the tensor is done.
+ * <p>Inputs are reached through functions so that each path supplies its arrays: the disk path reads the
+ * models' tensors, the in-memory path views the resident ones; both derive a task vector
+ * ({@code θᵢ − θ_base}) when a method asks for it, by the same subtraction. Every array a method makes lands
+ * in {@link #manager()}, which the engine closes after the tensor is done.
  *
  * @param tensorName       the output tensor's name
  * @param size             the number of inputs

@@ -235,7 +235,9 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
                 inputs.add(new Input(models.indexOf(s.model()), s.tensor()));
             }
             boolean merged = shapeOf.dtype().isFloat();
-            DType type = merged && outputType != null ? outputType : shapeOf.dtype();
+            // the output is stored as the base stores it (else as the first input), unless the recipe says
+            TensorInfo reference = baseIndex >= 0 ? checkpoints.get(all.get(baseIndex).model()).weights().info(all.get(baseIndex).tensor()) : shapeOf;
+            DType type = merged && outputType != null ? outputType : reference.dtype();
             TensorInfo output = new TensorInfo(outName, type, shapeOf.shape());
             if (!merged) {
                 // integer tensors (position ids and the like) are copied from the reference, as mergekit does

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.HalfPrecision;
+import dev.evomerge.tensor.RoundedTensor;
 import dev.evomerge.tensor.StoredTensor;
 import dev.evomerge.tensor.TensorInfo;
 import java.lang.foreign.Arena;
@@ -29,9 +31,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The source models of a search, resident on the device: the base's tensors and every other model's task
- * vector (θᵢ − θ_base), computed once. Candidates are then merged from them in memory, tensor by tensor,
- * with no disk access ({@link #materialize}).
+ * The source models of a search, resident on the device: every model's tensors as f32, decoded once.
+ * Candidates are then merged from them in memory, tensor by tensor, with no disk access ({@link #materialize}),
+ * by the same computation as the disk merge ({@link MergeEngine}): the same inputs (θ as stored, task vectors
+ * θ − θ_base taken as the disk merge takes them), the same kernel or tensor ops, and each merged tensor rounded
+ * to the dtype the disk merge writes it in. On a CPU a candidate so holds the bytes of the checkpoint exported
+ * from it (MergeEngineTest compares them for the streamed kernel and for DJL's tensor ops); on a GPU it runs
+ * the disk merge's ops on the same device, so it matches as far as those ops are deterministic, which no test
+ * here checks.
  *
  * <p>On a GPU the sources are arrays on one manager that is capped once loaded: an operation that would
  * attach a new array to it (a leak: hour 7 of a search is no time to find out) fails at once instead. On a
@@ -52,7 +59,7 @@ public final class MergeSources implements AutoCloseable {
     private final Arena memory;
     /** Spare candidate buffers, by size in bytes. */
     private final Map<Long, Queue<MemorySegment>> spare = new ConcurrentHashMap<>();
-    /** model reference → tensor name → base tensor (for the base) or task vector (for the others). */
+    /** model reference → tensor name → the model's tensor as stored, in f32. */
     private final Map<String, Map<String, Source>> sources;
     /** Whether a candidate's weights summing to zero under normalize has been reported: once per search, not per candidate. */
     private final AtomicBoolean zeroWeightSumReported = new AtomicBoolean();
@@ -75,9 +82,9 @@ public final class MergeSources implements AutoCloseable {
     }
 
     /**
-     * Loads every float tensor of the models (keyed by the references recipes use) onto {@code device}:
-     * the base as it is and the others as task vectors against it; without a base, every model as it is.
-     * Tensors load in parallel. The checkpoints stay open (their metadata plans merges) and are closed with this.
+     * Loads every float tensor of the models (keyed by the references recipes use) onto {@code device}, as
+     * stored; every model's tensors must have counterparts of the same shape in the base (if any). Tensors load
+     * in parallel. The checkpoints stay open (their metadata plans merges) and are closed with this.
      */
     public static MergeSources load(Map<String, ModelCheckpoint> checkpoints, String base, Device device) {
         if (base != null && !checkpoints.containsKey(base)) {
@@ -103,15 +110,14 @@ public final class MergeSources implements AutoCloseable {
                 floats.parallelStream().forEach(info -> {
                     Shape shape = new Shape(info.shape());
                     StoredTensor source = model.weights().stored(info.name());
-                    StoredTensor minus = b == null ? null : b.weights().stored(info.name());
                     if (cpu) {
                         StoredTensor values = new StoredTensor(memory.allocate(4 * info.numel(), 64), DType.F32);
-                        readTaskVector(source, minus, values);
+                        decode(source, values);
                         tensors.put(info.name(), new Source(values, null, shape));
                     } else {
                         try (Arena staging = Arena.ofConfined()) {
                             StoredTensor values = new StoredTensor(staging.allocate(4 * info.numel(), 64), DType.F32);
-                            readTaskVector(source, minus, values);
+                            decode(source, values);
                             tensors.put(info.name(), new Source(null, onDevice(values, shape, manager), shape));
                         }
                     }
@@ -119,7 +125,8 @@ public final class MergeSources implements AutoCloseable {
                 sources.put(entry.getKey(), tensors);
             }
             manager.cap();
-            return new MergeSources(Map.copyOf(checkpoints), base, manager, memory, sources);
+            // ordered: the keys reach error messages
+            return new MergeSources(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(checkpoints)), base, manager, memory, sources);
         } catch (RuntimeException e) {
             manager.close();
             if (memory != null) {
@@ -129,20 +136,13 @@ public final class MergeSources implements AutoCloseable {
         }
     }
 
-    /** θ − θ_base (or θ, without a base) into {@code into}, a chunk at a time. */
-    private static void readTaskVector(StoredTensor model, StoredTensor base, StoredTensor into) {
+    /** {@code model}'s values into {@code into} (f32), a chunk at a time. */
+    private static void decode(StoredTensor model, StoredTensor into) {
         float[] values = new float[CHUNK];
-        float[] minus = new float[CHUNK];
         long n = model.count();
         for (long from = 0; from < n; from += CHUNK) {
             int len = (int) Math.min(CHUNK, n - from);
             model.read(from, values, len);
-            if (base != null) {
-                base.read(from, minus, len);
-                for (int i = 0; i < len; i++) {
-                    values[i] -= minus[i];
-                }
-            }
             into.write(from, values, len);
         }
     }
@@ -181,7 +181,8 @@ public final class MergeSources implements AutoCloseable {
     /**
      * Merges {@code recipe} in memory: every tensor of the candidate is made in {@code scope} (which the
      * caller closes when the candidate has been evaluated); intermediate arrays are freed tensor by tensor.
-     * Integer tensors are shared views of the reference model's.
+     * Each merged tensor holds the values the disk merge writes for it (rounded to its planned dtype, a chunk at
+     * a time where the streamed kernel merges it). Integer tensors are copies of the reference model's.
      */
     public Candidate materialize(MergeRecipe recipe, NDManager scope) {
         for (String m : recipe.referencedModels()) {
@@ -240,42 +241,47 @@ public final class MergeSources implements AutoCloseable {
     }
 
     private NDArray mergeOne(MergePlan plan, MergePlan.TensorTask task, MergeMethod method, NDManager scope, Buffers candidateMemory) {
+        DType dtype = task.output().dtype();
         if (TaskArithmeticKernel.merges(method, task, manager.getDevice())) {
-            // on a CPU, the streamed kernel, as the disk merge uses it: the same bits either way
+            // on a CPU, the streamed kernel as the disk merge runs it: models as stored, τ taken per chunk, and
+            // each chunk rounded to the output's dtype as writing it to the file would round it
             MergeInput params = MergeInput.parametersOnly(task);
-            List<StoredTensor> taskVectors = new ArrayList<>();
+            List<StoredTensor> models = new ArrayList<>();
             for (int i : params.others()) {
                 MergePlan.Input in = task.inputs().get(i);
-                taskVectors.add(source(plan.models().get(in.model()), in.tensor()).values());
+                models.add(source(plan.models().get(in.model()), in.tensor()).values());
             }
             Source baseValues = source(base, task.inputs().get(task.baseIndex()).tensor());
             StoredTensor out = new StoredTensor(candidateMemory.take(baseValues.values().bytes().byteSize()), DType.F32);
-            TaskArithmeticKernel.merge((TaskArithmetic) method, params, new TaskArithmeticKernel.Inputs(baseValues.values(), taskVectors, false),
-                    task.output().shape(), out);
+            TaskArithmeticKernel.merge((TaskArithmetic) method, params, new TaskArithmeticKernel.Inputs(baseValues.values(), models, true),
+                    task.output().shape(), new RoundedTensor(out, dtype));
             return wrap(out.bytes(), new Shape(task.output().shape()), scope);
         }
         try (NDManager work = scope.newSubManager()) {
             int size = task.inputs().size();
-            String[] models = new String[size];
             NDArray[] stored = new NDArray[size];
             for (int i = 0; i < size; i++) {
                 MergePlan.Input in = task.inputs().get(i);
-                models[i] = plan.models().get(in.model());
-                stored[i] = view(models[i], in.tensor(), work);
+                stored[i] = view(plan.models().get(in.model()), in.tensor(), work);
             }
-            MergeInput input = new MergeInput(task.output().name(), size, task.baseIndex(), task.parameters(),
-                    task.tensorParameters(), task.depth(), task.seed(), work,
-                    i -> base == null || models[i].equals(base) ? stored[i]
-                            : view(base, task.inputs().get(i).tensor(), work).add(stored[i]),
-                    i -> {
-                        if (base == null) {
-                            throw new EvomergeException(method.name() + " needs a base model among the sources");
+            // the inputs the disk merge gives the method (MergeEngine.mergeOnDevice): θ as stored, τ = θ − θ_base
+            int b = task.baseIndex();
+            MergeInput input = new MergeInput(task.output().name(), size, b, task.parameters(),
+                    task.tensorParameters(), task.depth(), task.seed(), work, i -> stored[i], i -> {
+                        if (b < 0) {
+                            throw new EvomergeException(method.name() + " needs a base_model");
                         }
-                        return stored[i];
+                        return stored[i].sub(stored[b]);
                     });
             NDArray result = method.merge(input);
-            result.attach(scope);
-            return result;
+            if (dtype == DType.F32) {
+                result.attach(scope);
+                return result;
+            }
+            // rounded as the disk merge's write rounds it; in Java, since DJL aborts on bf16
+            float[] values = result.toFloatArray();
+            HalfPrecision.round(values, 0, values.length, dtype);
+            return scope.create(values, new Shape(task.output().shape()));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.evomerge.merge;
 import ai.djl.Device;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.tensor.StoredTensor;
+import dev.evomerge.tensor.TensorOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,10 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  * and the result encoded while the chunk is in the cache, so no whole tensor is ever converted and no
  * task vector is ever stored. TIES-style thresholds take one radix counting pass first, two where the first
  * does not settle them ({@link MagnitudeSelect}).
- * Both merge paths use this kernel on a CPU (a search candidate and its exported merge are bit-identical);
- * on a GPU the tensor-op form in {@link TaskArithmetic#merge} runs instead, with the same thresholds, the
- * same random drops (Java's generator, seeded per tensor and input) and the same formulas: the two forms
- * agree to float rounding, which a test checks.
+ * Both merge paths use this kernel on a CPU, on the same inputs (the models as stored), each chunk written
+ * rounded to the output's dtype: a search candidate holds the bytes of its exported merge, which
+ * MergeEngineTest compares. On a GPU the tensor-op form in {@link TaskArithmetic#merge} runs instead, with
+ * the same thresholds, the same random drops (Java's generator, seeded per tensor and input) and the same
+ * formulas: the two forms agree to float rounding (to 1e-5 relative in TaskArithmeticKernelTest).
  *
  * <p>Why the loops look as they do: the merge of a chunk is one loop over whole vectors of the Vector API,
  * every input's contribution, the elected sign and the result computed in registers, keep/drop/agree as
@@ -75,8 +77,11 @@ final class TaskArithmeticKernel {
         return out;
     }
 
-    /** Merges {@code inputs} with the parameters and seed of {@code in} into {@code out}, chunk by chunk. */
-    static void merge(TaskArithmetic method, MergeInput in, Inputs inputs, long[] shape, StoredTensor out) {
+    /**
+     * Merges {@code inputs} with the parameters and seed of {@code in} into {@code out}, chunk by chunk: each chunk
+     * is written (and so rounded to the output's dtype) while it is in the cache.
+     */
+    static void merge(TaskArithmetic method, MergeInput in, Inputs inputs, long[] shape, TensorOutput out) {
         List<Integer> others = in.others();
         int models = others.size();
         long n = inputs.count();

@@ -146,11 +146,8 @@ public final class HalfPrecision {
                 int i = 0;
                 if (dst.isNative()) {
                     for (int bound = FLOATS.loopBound(count); i < bound; i += FLOATS.length()) {
-                        IntVector bits = FloatVector.fromArray(FLOATS, src, srcOffset + i).reinterpretAsInts();
-                        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
-                        IntVector rounded = bits.add(high.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
-                        IntVector halves = rounded.blend(high.or(0x0040), bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
-                        halves.convertShape(VectorOperators.I2S, HALVES, 0).intoMemorySegment(dst, offset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+                        bf16Bits(FloatVector.fromArray(FLOATS, src, srcOffset + i))
+                                .convertShape(VectorOperators.I2S, HALVES, 0).intoMemorySegment(dst, offset + 2L * i, ByteOrder.LITTLE_ENDIAN);
                     }
                 }
                 for (; i < count; i++) {
@@ -165,6 +162,56 @@ public final class HalfPrecision {
             case F64 -> {
                 for (int i = 0; i < count; i++) {
                     dst.set(DOUBLE, offset + 8L * i, src[srcOffset + i]);
+                }
+            }
+            default -> throw new IllegalArgumentException("not a float type: " + dtype);
+        }
+    }
+
+    /**
+     * {@link #floatToBf16} a vector at a time: each lane's bf16 bits in the low half of an int (round to
+     * nearest even, NaN kept quiet). Encoding and {@link #round} both use it, so they round alike.
+     */
+    private static IntVector bf16Bits(FloatVector values) {
+        IntVector bits = values.reinterpretAsInts();
+        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
+        IntVector rounded = bits.add(high.and(1).add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
+        return rounded.blend(high.or(0x0040), bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000));
+    }
+
+    /**
+     * Rounds {@code values[from…from+count)} in place to the values {@code dtype} (a float type) holds: each
+     * becomes what {@link #encode} then {@link #decode} would give back, bit for bit (bf16 and f16 round to
+     * nearest even; f32 holds every f32, and f64 too, but for a signalling NaN, which comes back quiet). A
+     * candidate merged in memory is rounded this way so that it is scored as the checkpoint written from it
+     * will be.
+     */
+    public static void round(float[] values, int from, int count, DType dtype) {
+        java.util.Objects.checkFromIndexSize(from, count, values.length);
+        switch (dtype) {
+            case F32 -> {
+            }
+            case F64 -> {
+                // a signalling NaN widened to f64 comes back quiet (C2 folds (float) (double) x to x, so say it)
+                for (int i = from; i < from + count; i++) {
+                    if (Float.isNaN(values[i])) {
+                        values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(values[i]) | 0x00400000);
+                    }
+                }
+            }
+            case BF16 -> {
+                int i = 0;
+                for (int bound = FLOATS.loopBound(count); i < bound; i += FLOATS.length()) {
+                    bf16Bits(FloatVector.fromArray(FLOATS, values, from + i)).lanewise(VectorOperators.LSHL, 16)
+                            .reinterpretAsFloats().intoArray(values, from + i);
+                }
+                for (; i < count; i++) {
+                    values[from + i] = bf16ToFloat(floatToBf16(values[from + i]));
+                }
+            }
+            case F16 -> {
+                for (int i = from; i < from + count; i++) {
+                    values[i] = Float.float16ToFloat(Float.floatToFloat16(values[i]));
                 }
             }
             default -> throw new IllegalArgumentException("not a float type: " + dtype);

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * @param bytes the tensor's bytes, exactly {@code count() × dtype.byteSize()} of them
  * @param dtype a float type
  */
-public record StoredTensor(MemorySegment bytes, DType dtype) {
+public record StoredTensor(MemorySegment bytes, DType dtype) implements TensorOutput {
     public StoredTensor {
         if (!dtype.isFloat()) {
             throw new IllegalArgumentException("not a float type: " + dtype);
@@ -27,6 +27,7 @@ public record StoredTensor(MemorySegment bytes, DType dtype) {
     }
 
     /** The number of elements. */
+    @Override
     public long count() {
         return bytes.byteSize() / dtype.byteSize();
     }
@@ -37,6 +38,7 @@ public record StoredTensor(MemorySegment bytes, DType dtype) {
     }
 
     /** {@code values[0…count)} into elements {@code at…at+count}, converted to this tensor's type. */
+    @Override
     public void write(long at, float[] values, int count) {
         HalfPrecision.encode(values, 0, count, dtype, bytes, at);
     }

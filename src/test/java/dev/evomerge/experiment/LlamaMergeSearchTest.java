@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.evomerge.merge.MergeEngine;
-import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.model.TinyCheckpoints;
 import dev.evomerge.tensor.NormalPermissions;
-import dev.evomerge.tensor.SafetensorsWriter;
-import dev.evomerge.tensor.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -30,28 +27,9 @@ class LlamaMergeSearchTest {
     @TempDir
     Path dir;
 
-    private void model(String name, long seed, double noise) throws IOException {
-        try (ModelCheckpoint base = ModelCheckpoint.open(GOLDEN); CheckpointWriter writer = CheckpointWriter.create(dir.resolve(name))) {
-            Random random = new Random(seed);
-            try (SafetensorsWriter w = writer.weights(base.weights().tensors(), Long.MAX_VALUE, Map.of())) {
-                for (TensorInfo t : base.weights().tensors()) {
-                    float[] v = base.weights().readFloats(t.name());
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] += (float) (random.nextGaussian() * noise);
-                    }
-                    w.write(t.name(), v);
-                }
-                w.commit();
-            }
-            writer.copyFile(GOLDEN.resolve("config.json"));
-            String vocab = IntStream.range(0, 97).mapToObj(i -> "\"w" + i + "\": " + i).collect(Collectors.joining(", "));
-            writer.writeFile("tokenizer.json", """
-                    {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-                     "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
-                     "model": {"type": "WordLevel", "vocab": {%s}, "unk_token": "w0"}}
-                    """.formatted(vocab));
-            writer.commit();
-        }
+    private void model(String name, long seed, double noise) {
+        TinyCheckpoints.perturbed(GOLDEN, dir.resolve(name), seed, noise);
+        TinyCheckpoints.wordTokenizer(dir.resolve(name), 97);
     }
 
     private ExperimentConfig experiment(String genome) throws IOException {
@@ -107,7 +85,7 @@ class LlamaMergeSearchTest {
         double loss = results.pick("best:loss").evaluation().objectives()[0];
         assertTrue(loss > 0 && loss < 10, "a loss per token over a 97-word vocabulary: " + loss);
         Export.Result exported = Export.write(results, "best:loss", dir.resolve("merged"), false, MergeEngine.Progress.NONE);
-        assertEquals(loss, exported.rescored()[0], 1e-6);
+        assertEquals(loss, exported.rescored()[0], "scored as the search scored it: the same double");
         assertTrue(Files.exists(dir.resolve("merged/tokenizer.json")), "the base's tokenizer is carried along");
         NormalPermissions.assertThroughout(dir.resolve("merged"));
     }
@@ -142,7 +120,7 @@ class LlamaMergeSearchTest {
             assertTrue(best.evaluation().description().contains("layer_program:"), best.evaluation().description());
             Path out = dir.resolve("routed-" + g);
             Export.Result exported = Export.write(results, "best:loss", out, false, MergeEngine.Progress.NONE);
-            assertEquals(best.evaluation().objectives()[0], exported.rescored()[0], 1e-4);
+            assertEquals(best.evaluation().objectives()[0], exported.rescored()[0], "the folded model, as the search scored it");
             try (ModelCheckpoint routed = ModelCheckpoint.open(out)) {
                 assertTrue(routed.config().get("num_hidden_layers").asInt() >= 2, "a standard config with the program's length");
                 assertTrue(Files.exists(out.resolve("blueprint.yaml")));

@@ -115,7 +115,8 @@ class LlamaModelTest {
                     LlamaModel plain = new LlamaModel(LlamaConfig.of(e.config()));
                     float[] logits = plain.logits(Candidate.load(e, m).tensors(), ids, mask).toFloatArray();
                     for (int i = 0; i < routed.length; i++) {
-                        assertEquals(routed[i], logits[i], 1e-4 * Math.max(1, Math.abs(routed[i])), "logit " + i);
+                        // the program's logits to 1e-4 relative, not exactly: RMSNorm's ε and the rounding of the folded weights
+                        assertEquals(routed[i], logits[i], 1e-4 * Math.max(1, Math.abs(routed[i])), "logit " + i + ", to 1e-4 relative");
                     }
                 }
             }

@@ -209,7 +209,7 @@ class MergekitCompatibilityTest {
                 try (MergeSources sources = MergeSources.load(MergeEngine.open(recipe, dir), "base", Device.cpu());
                      NDManager scope = NDManager.newBaseManager()) {
                     for (int candidate = 0; candidate < 3; candidate++) {
-                        MergeEngineTest.assertSameAsDisk(merged, sources.materialize(recipe, scope));
+                        MergeEngineTest.assertHoldsTheWrittenBytes(sources.materialize(recipe, scope), merged);
                     }
                 }
             });

@@ -69,4 +69,45 @@ public final class TinyCheckpoints {
             return writer.commit();
         }
     }
+
+    /**
+     * A fine-tune of {@code base}: its tensors plus Gaussian noise from {@code seed} (scaled by {@code noise}),
+     * stored in the base's dtypes and shards, with its config.json and carried files; returns its directory.
+     */
+    public static Path perturbed(Path base, Path dir, long seed, double noise) {
+        Random random = new Random(seed);
+        try (ModelCheckpoint source = ModelCheckpoint.open(base); CheckpointWriter writer = CheckpointWriter.create(dir)) {
+            try (SafetensorsWriter weights = writer.weights(source.weights().tensors(), 8 * 1024, Map.of("format", "pt"))) {
+                for (TensorInfo t : source.weights().tensors()) {
+                    float[] v = source.weights().readFloats(t.name());
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] += (float) (random.nextGaussian() * noise);
+                    }
+                    weights.write(t.name(), v);
+                }
+                weights.commit();
+            }
+            writer.writeFile("config.json", source.config().toPrettyString());
+            source.carriedFiles().forEach(writer::copyFile);
+            return writer.commit();
+        }
+    }
+
+    /**
+     * Writes a word-level tokenizer.json into {@code dir}: words {@code w0 … w(vocab−1)} split on whitespace,
+     * token i for word wi, unknown words as w0.
+     */
+    public static void wordTokenizer(Path dir, int vocab) {
+        String words = java.util.stream.IntStream.range(0, vocab).mapToObj(i -> "\"w" + i + "\": " + i)
+                .collect(java.util.stream.Collectors.joining(", "));
+        try {
+            java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), """
+                    {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+                     "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+                     "model": {"type": "WordLevel", "vocab": {%s}, "unk_token": "w0"}}
+                    """.formatted(words));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -94,4 +94,54 @@ class HalfPrecisionTest {
             }
         }
     }
+
+    @Test
+    void roundingInPlaceGivesTheBitsOfEncodingThenDecodingForEveryFloatType() {
+        // every bf16 and every f16 value, the exact midpoints between neighbours and a float either side of
+        // them (ties to even both ways), specials, and random bit patterns
+        java.util.List<Integer> patterns = new java.util.ArrayList<>();
+        for (int h = 0; h < 0x10000; h++) {
+            int bf16 = h << 16;
+            int f16 = Float.floatToRawIntBits(Float.float16ToFloat((short) h));
+            for (int b : new int[] {bf16, f16}) {
+                for (int low : new int[] {0, 1, 0x7FFF, 0x8000, 0x8001, 0xFFFF}) {
+                    patterns.add(b + low);
+                }
+                patterns.add(b + 0x1000);
+                patterns.add(b - 1);
+            }
+        }
+        Random random = new Random(11);
+        for (int i = 0; i < 200_000; i++) {
+            patterns.add(random.nextInt());
+        }
+        for (float special : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_NORMAL, 65504f, 65520f, 5.9604645e-8f}) {
+            patterns.add(Float.floatToRawIntBits(special));
+        }
+        patterns.add(0x7F800001); // NaN payloads only in the low half
+        patterns.add(0xFFC00001);
+        float[] values = new float[patterns.size() + 3]; // rounded from an offset, with a ragged tail
+        for (int i = 0; i < patterns.size(); i++) {
+            values[i + 3] = Float.intBitsToFloat(patterns.get(i));
+        }
+        try (Arena arena = Arena.ofShared()) {
+            for (DType type : new DType[] {DType.BF16, DType.F16, DType.F32, DType.F64}) {
+                float[] source = java.util.Arrays.copyOfRange(values, 3, values.length);
+                MemorySegment stored = arena.allocate((long) source.length * type.byteSize());
+                HalfPrecision.encode(source, type, stored);
+                float[] expected = new float[source.length];
+                HalfPrecision.decode(stored, type, expected, expected.length);
+                float[] rounded = values.clone();
+                HalfPrecision.round(rounded, 3, source.length, type);
+                for (int i = 0; i < source.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(rounded[i + 3]),
+                            type + ": 0x" + Integer.toHexString(patterns.get(i)));
+                }
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(0f, rounded[i], "outside the range: untouched");
+                }
+            }
+        }
+    }
 }
