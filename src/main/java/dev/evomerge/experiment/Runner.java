@@ -327,14 +327,7 @@ public final class Runner implements AutoCloseable {
         Racing racing = config.racing();
         Problem.Screen screen = null;
         if (racing != null) {
-            List<ParetoArchive.Entry> front = archive.front();
-            screen = new Problem.Screen(racing, config.seed(), partial -> {
-                double[] o = oriented(partial);
-                for (int j = 0; j < o.length; j++) {
-                    o[j] += racing.margin();
-                }
-                return front.stream().noneMatch(e -> dev.evomerge.archive.Dominance.dominates(e.objectives(), o));
-            });
+            screen = new Problem.Screen(racing, config.seed(), ParetoFinish.of(objectives, archive.front(), racing.margin()));
         }
         try {
             return evaluator.submit(fresh, screen).join();
