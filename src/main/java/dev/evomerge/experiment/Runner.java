@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.archive.ParetoArchive;
+import dev.evomerge.cluster.ClusterEvaluators;
+import dev.evomerge.cluster.SharedSecret;
 import dev.evomerge.genome.Genome;
 import dev.evomerge.search.Outcome;
 import dev.evomerge.search.Strategies;
@@ -93,7 +95,9 @@ public final class Runner implements AutoCloseable {
         this.runDir = runDir;
         this.problem = config.problem().open(config.workers().device(0, config.device()));
         try {
-            this.evaluator = new LocalEvaluators(problem, config.problem(), config.workers(), config.device());
+            ClusterSettings cluster = config.workers().cluster();
+            this.evaluator = cluster == null ? new LocalEvaluators(problem, config.problem(), config.workers(), config.device())
+                    : ClusterEvaluators.start(cluster, SharedSecret.fromEnvironment(cluster.secretEnv()), config.toYaml(), problem.objectives());
         } catch (RuntimeException e) {
             problem.close();
             throw e;
