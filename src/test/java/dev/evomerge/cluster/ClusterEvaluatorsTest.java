@@ -1,5 +1,6 @@
 package dev.evomerge.cluster;
 
+import static dev.evomerge.cluster.WorkerProcess.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,9 +13,6 @@ import dev.evomerge.experiment.ExperimentConfig;
 import dev.evomerge.experiment.Objective;
 import dev.evomerge.experiment.Problem;
 import dev.evomerge.genome.Genome;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -35,13 +33,6 @@ class ClusterEvaluatorsTest {
             strategy: {name: random, population: 6}
             budget: {generations: 1}
             """;
-
-    /** A port nothing listens on now (members bind their own; the small race with other processes is accepted). */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     static MemberAddress loopback(int port) {
         return new MemberAddress("127.0.0.1", port);
