@@ -35,6 +35,9 @@ public record MemberAddress(String host, int port) {
         if (ip == null || !IPV4.matcher(ip).matches()) {
             throw new EvomergeException(what + ": '" + ip + "' is not an IPv4 address (e.g. 127.0.0.1 or 10.0.0.5)");
         }
+        if (ip.equals("0.0.0.0")) {
+            throw new EvomergeException(what + ": 0.0.0.0 would listen on every interface; give the one address the other members reach this one at");
+        }
         return ip;
     }
 

@@ -45,6 +45,8 @@ class ClusterSettingsTest {
         assertEquals("x: workers.cluster.interface: 'localhost' is not an IPv4 address (e.g. 127.0.0.1 or 10.0.0.5)",
                 error("{cluster: {interface: localhost}}"));
         assertEquals("x: workers.cluster.port: port 70000 is not between 1 and 65535", error("{cluster: {port: 70000}}"));
+        assertEquals("x: workers.cluster.interface: 0.0.0.0 would listen on every interface; give the one address the other members reach "
+                + "this one at", error("{cluster: {interface: 0.0.0.0}}"));
         assertEquals("x: workers.cluster.secret: the secret never goes in a file; set it in the environment variable that secret_env "
                 + "names (default EVOMERGE_SECRET) where the driver and each worker start", error("{cluster: {secret: hunter2}}"));
         assertEquals("x: workers.cluster.memebrs: unknown key (did you mean 'members'?)", error("{cluster: {memebrs: []}}"));
