@@ -51,5 +51,6 @@ if [[ ! -f "$stamp" ]] || [[ -n "$(cd "$here" && find pom.xml src/main -newer "$
   touch "$stamp"
 fi
 
-exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Devomerge.home="$here" \
+# Hazelcast (cluster workers) uses sun.misc.Unsafe, which JDK 25 otherwise warns about on every start
+exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow --add-modules jdk.incubator.vector -Devomerge.home="$here" \
   -cp "$here/target/classes:$here/target/lib/*" dev.evomerge.cli.Main "$@"

@@ -38,6 +38,9 @@ public final class LogLevel {
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", djl);
         // on a machine without CUDA, DJL warns at every engine start that it found no GPU: that is expected
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbosity >= 1 ? ours : "error");
+        // Hazelcast warns in several lines about each member that goes (reconnects, suspicion, a new master): the cluster
+        // evaluators say it in one; its errors still show
+        System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", verbosity >= 1 ? ours : "error");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
         System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 ReproduceCommand.class,
                 CompareCommand.class,
                 ResumeCommand.class,
+                WorkerCommand.class,
                 FrontCommand.class,
                 ExportCommand.class,
                 PlotCommand.class,

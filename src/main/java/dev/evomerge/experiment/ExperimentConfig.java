@@ -25,6 +25,7 @@ import java.util.Set;
  * reference: [1.1, 1.1]                          # hypervolume reference, in objective units (optional)
  * racing: {fraction: 0.25, margin: 0.02}         # score on a quarter of the data first (optional)
  * workers: {local: 2}                           # evaluate 2 candidates at once (see Workers; optional)
+ *                                                #   or {cluster: {members: [10.0.0.5:5701]}}: worker processes (ClusterSettings)
  * device: cpu
  * output: results
  * </pre>
@@ -161,9 +162,13 @@ public record ExperimentConfig(String name, long seed, ProblemSpec problem, Stri
     public ExperimentConfig withWorkers(Workers newWorkers) {
         ObjectNode t = tree.deepCopy();
         ObjectNode w = t.putObject("workers");
-        w.put("local", newWorkers.local());
-        if (!newWorkers.devices().isEmpty()) {
-            newWorkers.devices().forEach(w.putArray("devices")::add);
+        if (newWorkers.cluster() != null) {
+            w.set("cluster", newWorkers.cluster().toJson());
+        } else {
+            w.put("local", newWorkers.local());
+            if (!newWorkers.devices().isEmpty()) {
+                newWorkers.devices().forEach(w.putArray("devices")::add);
+            }
         }
         return new ExperimentConfig(name, seed, problem, strategy, hyperparameters, budget, reference, device, output, racing, newWorkers, t);
     }

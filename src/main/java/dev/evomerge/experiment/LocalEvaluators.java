@@ -2,12 +2,10 @@ package dev.evomerge.experiment;
 
 import dev.evomerge.genome.Genome;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * N evaluators in this JVM, each with the problem opened once for it (its own models, on its own device),
@@ -20,33 +18,7 @@ public final class LocalEvaluators implements Evaluator {
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
 
     /** One genome of a batch: where its result goes, and the batch it completes. */
-    private record Job(Genome genome, int index, Problem.Screen screen, Batch batch) {
-    }
-
-    private static final class Batch {
-        final Evaluation[] results;
-        final Throwable[] failures;
-        final AtomicInteger left;
-        final CompletableFuture<List<Evaluation>> done = new CompletableFuture<>();
-
-        Batch(int size) {
-            results = new Evaluation[size];
-            failures = new Throwable[size];
-            left = new AtomicInteger(size);
-        }
-
-        void finished() {
-            if (left.decrementAndGet() > 0) {
-                return;
-            }
-            for (Throwable f : failures) {
-                if (f != null) {
-                    done.completeExceptionally(f);
-                    return;
-                }
-            }
-            done.complete(Arrays.asList(results));
-        }
+    private record Job(Genome genome, int index, Problem.Screen screen, EvaluationBatch batch) {
     }
 
     /**
@@ -87,29 +59,26 @@ public final class LocalEvaluators implements Evaluator {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        Batch batch = new Batch(genomes.size());
-        if (genomes.isEmpty()) {
-            return CompletableFuture.completedFuture(List.of());
-        }
+        EvaluationBatch batch = new EvaluationBatch(genomes.size());
         for (int i = 0; i < genomes.size(); i++) {
             queue.add(new Job(genomes.get(i), i, screen, batch));
         }
-        return batch.done;
+        return batch.done();
     }
 
     private void work(Problem problem) {
         try {
             while (true) {
                 Job job = queue.take();
+                Evaluation result;
                 try {
                     List<Genome> one = List.of(job.genome());
-                    List<Evaluation> r = job.screen() == null ? problem.evaluate(one) : problem.evaluate(one, job.screen());
-                    job.batch().results[job.index()] = r.getFirst();
+                    result = (job.screen() == null ? problem.evaluate(one) : problem.evaluate(one, job.screen())).getFirst();
                 } catch (RuntimeException | Error e) {
-                    job.batch().failures[job.index()] = e; // the loop thread rethrows it; this one stays to serve
-                } finally {
-                    job.batch().finished();
+                    job.batch().failed(job.index(), e); // the loop thread rethrows it; this one stays to serve
+                    continue;
                 }
+                job.batch().succeeded(job.index(), result);
             }
         } catch (InterruptedException e) {
             // closed

@@ -27,22 +27,6 @@ public record Racing(double fraction, double margin) {
         }
     }
 
-    /**
-     * The screen for one generation: a candidate scored on its sample finishes unless a point of the
-     * {@code front} (oriented objectives) beats it by more than the margin in every objective. The front is
-     * the archive's before the generation, which a resumed run rebuilds: the same choices.
-     */
-    Problem.Screen screen(long seed, List<double[]> front, java.util.function.Function<Evaluation, double[]> oriented) {
-        List<double[]> points = List.copyOf(front);
-        return new Problem.Screen(this, seed, partial -> {
-            double[] o = oriented.apply(partial);
-            for (int j = 0; j < o.length; j++) {
-                o[j] += margin;
-            }
-            return points.stream().noneMatch(p -> dev.evomerge.archive.Dominance.dominates(p, o));
-        });
-    }
-
     static Racing parse(JsonNode node) {
         if (!node.isObject()) {
             throw new EvomergeException("racing must be a mapping {fraction, margin}");

@@ -2,6 +2,8 @@ package dev.evomerge.experiment;
 
 import dev.evomerge.EvomergeException;
 import dev.evomerge.archive.ParetoArchive;
+import dev.evomerge.cluster.ClusterEvaluators;
+import dev.evomerge.cluster.SharedSecret;
 import dev.evomerge.genome.Genome;
 import dev.evomerge.search.Outcome;
 import dev.evomerge.search.Strategies;
@@ -20,8 +22,8 @@ import java.util.concurrent.CompletionException;
  * candidates at once where there are several evaluators), tell, log every evaluation, keep the Pareto
  * archive, checkpoint. Randomness comes only from the seed: step {@code g} asks with a generator seeded
  * from (seed, g), so a run resumed from its checkpoint draws exactly what the uninterrupted run would have
- * drawn. The files are the {@link RunDirectory}'s and the {@link EvaluationLog}'s; racing's screen is
- * {@link Racing}'s.
+ * drawn. The files are the {@link RunDirectory}'s and the {@link EvaluationLog}'s; racing's rule for
+ * finishing a candidate is {@link ParetoFinish}.
  *
  * <p>A run killed at any moment resumes from its last checkpoint: the log is cut back to what that
  * checkpoint counts, and the generation after it is run again, identically.
@@ -63,7 +65,9 @@ public final class Runner implements AutoCloseable {
         this.dir = dir;
         this.problem = config.problem().open(config.workers().device(0, config.device()));
         try {
-            this.evaluator = new LocalEvaluators(problem, config.problem(), config.workers(), config.device());
+            ClusterSettings cluster = config.workers().cluster();
+            this.evaluator = cluster == null ? new LocalEvaluators(problem, config.problem(), config.workers(), config.device())
+                    : ClusterEvaluators.start(cluster, SharedSecret.fromEnvironment(cluster.secretEnv()), config.toYaml(), problem.objectives());
         } catch (RuntimeException e) {
             problem.close();
             throw e;
@@ -263,8 +267,11 @@ public final class Runner implements AutoCloseable {
 
     /** Evaluates the fresh genomes, with racing through its screen over the archive's front as it stands. */
     private List<Evaluation> evaluate(List<Genome> fresh) {
-        Problem.Screen screen = config.racing() == null ? null
-                : config.racing().screen(config.seed(), archive.front().stream().map(ParetoArchive.Entry::objectives).toList(), this::oriented);
+        Racing racing = config.racing();
+        Problem.Screen screen = null;
+        if (racing != null) {
+            screen = new Problem.Screen(racing, config.seed(), ParetoFinish.of(objectives, archive.front(), racing.margin()));
+        }
         try {
             return evaluator.submit(fresh, screen).join();
         } catch (CompletionException e) {

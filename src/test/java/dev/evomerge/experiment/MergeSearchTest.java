@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,14 +35,7 @@ class MergeSearchTest {
 
     @BeforeAll
     static void models() throws IOException {
-        var train = dev.evomerge.fitness.Digits.split(0)[0];
-        Map<String, float[]> init = MLP.initialize(1, 0.01);
-        MLP.write(dir.resolve("models/init"), init, false);
-        MLP.write(dir.resolve("models/low"), MLP.train(init, train.withLabels(Set.of(0, 1, 2, 3, 4)), 40, 3e-3), false);
-        MLP.write(dir.resolve("models/high"), MLP.train(init, train.withLabels(Set.of(5, 6, 7, 8, 9)), 40, 3e-3), false);
-        Files.createDirectories(dir.resolve("tasks"));
-        Files.writeString(dir.resolve("tasks/low.yaml"), "kind: classification\ndataset: digits\nsplit: test\nlabels: [0, 1, 2, 3, 4]\n");
-        Files.writeString(dir.resolve("tasks/high.yaml"), "kind: classification\ndataset: digits\nsplit: test\nlabels: [5, 6, 7, 8, 9]\n");
+        DigitsHalves.write(dir, MLP, 40);
     }
 
     private static String experiment(String strategy, String space) {
