@@ -6,19 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.evomerge.merge.Candidate;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.model.PretrainedEmbeddings;
 import java.io.IOException;
-import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,43 +44,6 @@ class EmbeddingTaskTest {
             "Blanch the green beans, then plunge them into iced water to keep them bright.",
             "Reduce the red wine sauce until it coats the back of a spoon.");
 
-    /** Embeddings straight from ONNX Runtime on the model file, CLS-pooled and normalized, as the model card does. */
-    static float[][] reference(Path modelDir, List<String> texts, Pooling pooling) throws Exception {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (Tokenizer tokenizer = Tokenizer.forEmbeddings(modelDir, 128);
-             OrtSession session = env.createSession(modelDir.resolve("model.onnx").toString())) {
-            float[][] out = new float[texts.size()][];
-            for (int i = 0; i < texts.size(); i++) {
-                int[] ids = tokenizer.encode(texts.get(i));
-                long[] shape = {1, ids.length};
-                long[] longIds = java.util.Arrays.stream(ids).asLongStream().toArray();
-                long[] mask = new long[ids.length];
-                java.util.Arrays.fill(mask, 1);
-                Map<String, OnnxTensor> feed = new LinkedHashMap<>();
-                feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(longIds), shape));
-                feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
-                feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[ids.length]), shape));
-                try (OrtSession.Result r = session.run(feed)) {
-                    float[][][] hidden = (float[][][]) r.get(0).getValue();
-                    float[] e = new float[hidden[0][0].length];
-                    for (int t = 0; t < (pooling == Pooling.CLS ? 1 : ids.length); t++) {
-                        for (int j = 0; j < e.length; j++) {
-                            e[j] += hidden[0][t][j];
-                        }
-                    }
-                    for (int j = 0; j < e.length; j++) {
-                        e[j] /= pooling == Pooling.CLS ? 1 : ids.length;
-                    }
-                    OnnxEmbedder.normalizeInPlace(e);
-                    out[i] = e;
-                } finally {
-                    feed.values().forEach(OnnxTensor::close);
-                }
-            }
-            return out;
-        }
-    }
-
     private static float[][] embed(OnnxEmbedder embedder, Candidate candidate, Path tokenizerDir, List<String> texts, Pooling pooling) {
         try (Tokenizer tokenizer = Tokenizer.forEmbeddings(tokenizerDir, 128)) {
             return embedder.session(candidate).embed(texts.stream().map(tokenizer::encode).toList(), pooling, true);
@@ -109,7 +66,7 @@ class EmbeddingTaskTest {
         try (OnnxEmbedder embedder = OnnxEmbedder.open(bge); NDManager scope = NDManager.newBaseManager(Device.cpu());
              ModelCheckpoint bgeModel = ModelCheckpoint.open(bge); ModelCheckpoint e5Model = ModelCheckpoint.open(e5)) {
             float[][] own = embed(embedder, Candidate.load(bgeModel, scope), bge, texts, Pooling.CLS);
-            float[][] expected = reference(bge, texts, Pooling.CLS);
+            float[][] expected = ReferenceEmbeddings.of(bge.resolve("model.onnx"), bge, texts, Pooling.CLS);
             for (int i = 0; i < texts.size(); i++) {
                 // the patched bytes are the file's bytes; batching pads, so equal up to float rounding
                 assertArrayEquals(expected[i], own[i], 1e-5f);
@@ -117,7 +74,7 @@ class EmbeddingTaskTest {
             assertTrue(dot(own[0], own[1]) > dot(own[0], own[2]) + 0.1, "bge knows cats from stock markets");
             // e5's weights patched into bge's graph: e5's embeddings (mean pooling), not bge's
             float[][] asE5 = embed(embedder, Candidate.load(e5Model, scope), bge, texts, Pooling.MEAN);
-            float[][] e5Expected = reference(e5, texts, Pooling.MEAN);
+            float[][] e5Expected = ReferenceEmbeddings.of(e5.resolve("model.onnx"), e5, texts, Pooling.MEAN);
             for (int i = 0; i < texts.size(); i++) {
                 assertArrayEquals(e5Expected[i], asE5[i], 1e-4f);
             }
