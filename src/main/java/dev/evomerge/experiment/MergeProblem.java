@@ -39,6 +39,8 @@ final class MergeProblem implements Problem {
     private final TaskSuite heldout;
     private final List<Objective> objectives;
     private final NDManager candidates;
+    /** Time spent merging candidates (materializing them), for benchmarks. */
+    private final java.util.concurrent.atomic.AtomicLong mergeNanos = new java.util.concurrent.atomic.AtomicLong();
 
     private MergeProblem(MergeProblemSpec spec, GenomeSpace space, MergeSources sources, List<Map<String, NDArray>> routed,
                          ModelCheckpoint reference, List<ModelCheckpoint> opened, NDManager resident, TaskSuite tasks, TaskSuite heldout,
@@ -139,7 +141,10 @@ final class MergeProblem implements Problem {
     /** The blueprint built: merged in {@code scope}, routed through the resident sources. */
     private Candidate candidate(Blueprint blueprint, NDManager scope) {
         if (blueprint.program() == null) {
-            return sources.materialize(blueprint.recipe(), scope);
+            long start = System.nanoTime();
+            Candidate merged = sources.materialize(blueprint.recipe(), scope);
+            mergeNanos.addAndGet(System.nanoTime() - start);
+            return merged;
         }
         if (blueprint.recipe() == null) {
             // data-flow alone: model 0 of the program is the first source
@@ -176,6 +181,16 @@ final class MergeProblem implements Problem {
             out.add(new Reference("untuned " + spec.method(), evaluate(untuned).getFirst(), held == null ? null : held.getFirst()));
         }
         return out;
+    }
+
+    /** The embedding tasks' time by step (null without embedding tasks). */
+    dev.evomerge.fitness.OnnxEmbedder.Timings embeddingTimings() {
+        return tasks.embeddingTimings();
+    }
+
+    /** Nanoseconds spent merging candidates so far. */
+    long mergeNanos() {
+        return mergeNanos.get();
     }
 
     @Override
