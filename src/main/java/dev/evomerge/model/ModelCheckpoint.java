@@ -76,6 +76,9 @@ public final class ModelCheckpoint implements AutoCloseable {
      * one {@code .onnx} file and no safetensors; safetensors otherwise.
      */
     private static TensorStore openWeights(Path path) {
+        if (!Files.exists(path)) {
+            throw new EvomergeException(path + ": no such checkpoint (neither a .safetensors or .onnx file nor a directory)");
+        }
         if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".onnx")) {
             return OnnxModel.open(path);
         }
