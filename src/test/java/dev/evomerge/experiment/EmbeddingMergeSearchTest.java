@@ -115,10 +115,6 @@ class EmbeddingMergeSearchTest {
         for (int i = 0; i < TEXTS.size(); i++) {
             assertArrayEquals(searched[i], fresh[i], 0f, "text " + i);
         }
-        // and the merge is neither source: v1.5's task vector was weighted, not taken whole or left out
-        float[][] base = ReferenceEmbeddings.of(v1.resolve("model.onnx"), v1, TEXTS.subList(0, 1), Pooling.CLS);
-        float[][] refined = ReferenceEmbeddings.of(v15.resolve("model.onnx"), v15, TEXTS.subList(0, 1), Pooling.CLS);
-        assertFalse(java.util.Arrays.equals(base[0], fresh[0]) || java.util.Arrays.equals(refined[0], fresh[0]));
         assertEquals(2, chosen.genome().size(), "one weight per layer group");
     }
 }
