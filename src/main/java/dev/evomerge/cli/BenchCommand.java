@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 BenchM2n2Command.class,
                 BenchReportCommand.class,
                 BenchWorkersCommand.class,
+                BenchEmbeddingsCommand.class,
         })
 public final class BenchCommand {
 }

@@ -4,6 +4,7 @@ import dev.evomerge.model.Architecture;
 import dev.evomerge.model.Compatibility;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.DType;
+import dev.evomerge.tensor.OnnxModel;
 import dev.evomerge.tensor.TensorInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Checkpoint directories or .safetensors files.")
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Checkpoint directories, .safetensors or .onnx files.")
     List<Path> paths;
 
     @Option(names = "--tensors", description = "Also list every tensor (name, dtype, shape, layer, module).")
@@ -72,11 +73,14 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf("  bytes         %,d in %d shard(s)%n", model.weights().byteSize(), model.weights().shardCount());
         out.printf("  carried files %s%n", model.carriedFiles().stream().map(p -> p.getFileName().toString()).toList());
         if (tensors) {
-            out.printf("  %-60s %-5s %-20s %5s %s%n", "tensor", "dtype", "shape", "layer", "module");
+            // ONNX initializers are listed by the name of the module that consumes them; the file's own name follows
+            OnnxModel onnx = model.weights() instanceof OnnxModel o ? o : null;
+            out.printf("  %-60s %-5s %-20s %5s %-28s%s%n", "tensor", "dtype", "shape", "layer", "module", onnx == null ? "" : " initializer");
             for (TensorInfo t : all) {
                 var layer = arch.layerOf(t.name());
-                out.printf("  %-60s %-5s %-20s %5s %s%n", t.name(), t.dtype(), Arrays.toString(t.shape()),
-                        layer.isPresent() ? String.valueOf(layer.getAsInt()) : "-", arch.moduleOf(t.name()));
+                out.printf("  %-60s %-5s %-20s %5s %-28s%s%n", t.name(), t.dtype(), Arrays.toString(t.shape()),
+                        layer.isPresent() ? String.valueOf(layer.getAsInt()) : "-", arch.moduleOf(t.name()),
+                        onnx == null ? "" : " " + onnx.onnxName(t.name()));
             }
         }
     }

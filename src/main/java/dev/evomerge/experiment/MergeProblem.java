@@ -45,6 +45,8 @@ final class MergeProblem implements Problem {
     private final TaskSuite heldout;
     private final List<Objective> objectives;
     private final NDManager candidates;
+    /** Time spent merging candidates (materializing them), for benchmarks. */
+    private final java.util.concurrent.atomic.AtomicLong mergeNanos = new java.util.concurrent.atomic.AtomicLong();
 
     private MergeProblem(MergeProblemSpec spec, GenomeSpace space, MergeSources sources, List<Map<String, NDArray>> routed,
                          List<LayerProgramFold.Model> routedLayouts, ModelCheckpoint reference, List<ModelCheckpoint> opened,
@@ -152,7 +154,10 @@ final class MergeProblem implements Problem {
      */
     private Candidate candidate(Blueprint blueprint, NDManager scope) {
         if (blueprint.program() == null) {
-            return sources.materialize(blueprint.recipe(), scope);
+            long start = System.nanoTime();
+            Candidate merged = sources.materialize(blueprint.recipe(), scope);
+            mergeNanos.addAndGet(System.nanoTime() - start);
+            return merged;
         }
         List<Map<String, NDArray>> models = new ArrayList<>();
         List<LayerProgramFold.Model> layouts = new ArrayList<>();
@@ -195,6 +200,16 @@ final class MergeProblem implements Problem {
             out.add(new Reference("untuned " + spec.method(), evaluate(untuned).getFirst(), held == null ? null : held.getFirst()));
         }
         return out;
+    }
+
+    /** The embedding tasks' time by step (null without embedding tasks). */
+    dev.evomerge.fitness.OnnxEmbedder.Timings embeddingTimings() {
+        return tasks.embeddingTimings();
+    }
+
+    /** Nanoseconds spent merging candidates so far. */
+    long mergeNanos() {
+        return mergeNanos.get();
     }
 
     @Override

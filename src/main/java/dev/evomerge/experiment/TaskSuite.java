@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.fitness.ClassificationTask;
 import dev.evomerge.fitness.MlpClassifier;
+import dev.evomerge.fitness.OnnxEmbedder;
 import dev.evomerge.fitness.Task;
 import dev.evomerge.fitness.TaskSpec;
 import dev.evomerge.merge.Candidate;
@@ -25,10 +26,13 @@ import java.util.Map;
 final class TaskSuite implements AutoCloseable {
     private final MergeProblemSpec spec;
     private final Map<String, Task> tasks;
+    /** The embedding tasks' shared encoder (null without them): one session per candidate for all of them. */
+    private final OnnxEmbedder embedder;
 
-    private TaskSuite(MergeProblemSpec spec, Map<String, Task> tasks) {
+    private TaskSuite(MergeProblemSpec spec, Map<String, Task> tasks, OnnxEmbedder embedder) {
         this.spec = spec;
         this.tasks = tasks;
+        this.embedder = embedder;
     }
 
     /** The search's tasks. */
@@ -48,10 +52,14 @@ final class TaskSuite implements AutoCloseable {
 
     private static TaskSuite open(MergeProblemSpec spec, Device device, JsonNode modelConfig, boolean heldout) {
         Map<String, Task> tasks = new LinkedHashMap<>();
+        OnnxEmbedder embedder = null;
         try {
             for (var t : spec.tasks().entrySet()) {
                 TaskSpec taskSpec = TaskSpec.read(t.getValue());
-                Task task = (heldout ? taskSpec.heldoutTask() : taskSpec).open(t.getKey(), device, spec.reference());
+                if (taskSpec.embeds() && embedder == null) {
+                    embedder = OnnxEmbedder.open(spec.reference());
+                }
+                Task task = (heldout ? taskSpec.heldoutTask() : taskSpec).open(t.getKey(), device, spec.reference(), embedder);
                 tasks.put(t.getKey(), task);
                 if (task instanceof ClassificationTask c) {
                     MlpClassifier mlp = MlpClassifier.fromConfig(modelConfig);
@@ -62,9 +70,12 @@ final class TaskSuite implements AutoCloseable {
                     }
                 }
             }
-            return new TaskSuite(spec, tasks);
+            return new TaskSuite(spec, tasks, embedder);
         } catch (RuntimeException e) {
             tasks.values().forEach(Task::close);
+            if (embedder != null) {
+                embedder.close();
+            }
             throw e;
         }
     }
@@ -118,8 +129,16 @@ final class TaskSuite implements AutoCloseable {
         return new Evaluation(values, scores, description, partial);
     }
 
+    /** The embedding tasks' time by step (patching, session, inference), or null when the suite has none. */
+    OnnxEmbedder.Timings embeddingTimings() {
+        return embedder == null ? null : embedder.timings();
+    }
+
     @Override
     public void close() {
         tasks.values().forEach(Task::close);
+        if (embedder != null) {
+            embedder.close();
+        }
     }
 }

@@ -10,7 +10,7 @@ import dev.evomerge.merge.Candidate;
  * @implSpec {@link #score} returns one score per datapoint (larger is better), in the task's fixed order,
  *     and makes every array it needs in {@code scope}.
  */
-public sealed interface Task extends AutoCloseable permits ClassificationTask, LanguageTask {
+public sealed interface Task extends AutoCloseable permits ClassificationTask, LanguageTask, EmbeddingTask {
     String name();
 
     int size();

@@ -35,13 +35,24 @@ import java.util.Set;
  * max_tokens: 32            # generate: the most tokens generated
  * </pre>
  * JSONL lines: classification {"inputs": [...], "label": k}; multiple_choice {"prompt": "...",
- * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}; generate {"prompt": "...", "answer": "..."}.
+ * "choices": ["...", ...], "answer": k}; perplexity {"text": "..."}; generate {"prompt": "...", "answer": "..."};
+ * embedding_classification {"text": "...", "label": k}; retrieval {"query": "...", "document": "..."}.
+ * Embedding tasks (ONNX text encoders) take the keys of {@link EmbeddingOptions}, and their data from a file
+ * or a fetched text data set ({@link TextDatasets}).
  */
 public record TaskSpec(String kind, String dataset, Path data, DataSplit split, DataSplit heldout, long splitSeed, Set<Integer> labels,
-                       Integer subsample, long subsampleSeed, boolean normalize, int batchSize, String stop, String extract, int maxTokens) {
-    private static final Set<String> KEYS = Set.of("kind", "dataset", "data", "split", "heldout", "split_seed", "labels", "subsample",
-            "subsample_seed", "normalize", "batch_size", "stop", "extract", "max_tokens");
-    private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity", "generate");
+                       Integer subsample, long subsampleSeed, boolean normalize, int batchSize, String stop, String extract, int maxTokens,
+                       EmbeddingOptions embedding) {
+    private static final Set<String> KEYS = keys();
+    private static final List<String> KINDS = List.of("classification", "multiple_choice", "perplexity", "generate",
+            "embedding_classification", "retrieval");
+
+    private static Set<String> keys() {
+        Set<String> keys = new java.util.LinkedHashSet<>(List.of("kind", "dataset", "data", "split", "heldout", "split_seed", "labels",
+                "subsample", "subsample_seed", "normalize", "batch_size", "stop", "extract", "max_tokens"));
+        keys.addAll(EmbeddingOptions.KEYS);
+        return java.util.Collections.unmodifiableSet(keys);
+    }
 
     public static TaskSpec read(Path file) {
         JsonNode root;
@@ -75,11 +86,20 @@ public record TaskSpec(String kind, String dataset, Path data, DataSplit split, 
         if ((dataset == null) == (data == null)) {
             throw new EvomergeException("give exactly one of dataset (built in: digits) or data (a JSONL file)");
         }
-        if (!kind.equals("classification") && data == null) {
+        boolean embedding = kind.equals("embedding_classification") || kind.equals("retrieval");
+        if (!kind.equals("classification") && !embedding && data == null) {
             throw new EvomergeException(kind + " tasks read their data from a JSONL file (data: …)");
         }
-        if (dataset != null && !dataset.equals("digits")) {
-            throw new EvomergeException("dataset: unknown built-in data set '" + dataset + "'" + DidYouMean.suggest(dataset, List.of("digits")));
+        List<String> datasets = !embedding ? List.of("digits") : kind.equals("retrieval") ? TextDatasets.RETRIEVAL : TextDatasets.CLASSIFICATION;
+        if (dataset != null && !datasets.contains(dataset)) {
+            throw new EvomergeException("dataset: no built-in " + kind + " data set '" + dataset + "'" + DidYouMean.suggest(dataset, datasets));
+        }
+        if (!embedding) {
+            for (String key : EmbeddingOptions.KEYS) {
+                if (root.has(key)) {
+                    throw new EvomergeException(key + ": applies to embedding_classification and retrieval tasks only");
+                }
+            }
         }
         DataSplit split = DataSplit.named(root.path("split").asText("all"));
         DataSplit heldout = null;
@@ -115,7 +135,8 @@ public record TaskSpec(String kind, String dataset, Path data, DataSplit split, 
         }
         return new TaskSpec(kind, dataset, data, split, heldout, root.path("split_seed").asLong(0), labels, subsample,
                 root.path("subsample_seed").asLong(0), root.path("normalize").asBoolean(true), Math.max(1, root.path("batch_size").asInt(16)),
-                root.path("stop").asText("\n"), extract, Math.max(1, root.path("max_tokens").asInt(32)));
+                root.path("stop").asText("\n"), extract, Math.max(1, root.path("max_tokens").asInt(32)),
+                embedding ? EmbeddingOptions.parse(root, kind, split) : null);
     }
 
     /**
@@ -150,11 +171,14 @@ public record TaskSpec(String kind, String dataset, Path data, DataSplit split, 
     /** The same task on its held-out split, read whole; null when it has none. */
     public TaskSpec heldoutTask() {
         return heldout == null ? null : new TaskSpec(kind, dataset, data, heldout, null, splitSeed, labels, null, subsampleSeed, normalize,
-                batchSize, stop, extract, maxTokens);
+                batchSize, stop, extract, maxTokens, embedding);
     }
 
     /** The task's rows: loaded, split, filtered and sub-sampled as the spec says. */
     public LabelledData rows() {
+        if (!kind.equals("classification")) {
+            throw new IllegalStateException(kind + " tasks have no numeric rows");
+        }
         LabelledData all = dataset != null ? Digits.load() : readJsonl(data);
         LabelledData chosen = all.rows(split.select(all.size(), splitSeed));
         if (labels != null) {
@@ -169,8 +193,36 @@ public record TaskSpec(String kind, String dataset, Path data, DataSplit split, 
         return chosen;
     }
 
+    /** Whether the task scores a text encoder's embeddings (an ONNX model, run by an {@link OnnxEmbedder}). */
+    public boolean embeds() {
+        return embedding != null;
+    }
+
     /** Opens the task on {@code device}; text tasks tokenize with {@code modelDir}'s tokenizer.json. */
     public Task open(String name, Device device, Path modelDir) {
+        if (embeds()) {
+            OnnxEmbedder embedder = OnnxEmbedder.open(modelDir);
+            try {
+                return EmbeddingTask.open(name, this, dataFile(), embedder, true);
+            } catch (RuntimeException e) {
+                embedder.close();
+                throw e;
+            }
+        }
+        return open(name, device, modelDir, null);
+    }
+
+    /**
+     * Opens the task; an embedding task runs candidates through {@code embedder}, which the tasks of a suite
+     * share (a candidate's session is then built once) and which the caller closes.
+     */
+    public Task open(String name, Device device, Path modelDir, OnnxEmbedder embedder) {
+        if (embeds()) {
+            if (embedder == null) {
+                return open(name, device, modelDir);
+            }
+            return EmbeddingTask.open(name, this, dataFile(), embedder, false);
+        }
         if (kind.equals("classification")) {
             return new ClassificationTask(name, rows(), device);
         }
@@ -190,114 +242,93 @@ public record TaskSpec(String kind, String dataset, Path data, DataSplit split, 
         }
     }
 
-    /** The JSONL of a text task, tokenized, split and sub-sampled as the spec says. */
-    private List<LanguageTask.Item> readText(Tokenizer tokenizer) {
-        ObjectMapper json = new ObjectMapper();
-        List<LanguageTask.Item> items = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(data, StandardCharsets.UTF_8)) {
-            int number = 0;
-            for (String line; (line = reader.readLine()) != null; ) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = data + ":" + number + ": ";
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (IOException e) {
-                    throw new EvomergeException(where + "not valid JSON");
-                }
-                if (kind.equals("perplexity")) {
-                    if (!node.path("text").isTextual()) {
-                        throw new EvomergeException(where + "missing field 'text'");
-                    }
-                    items.add(LanguageTask.text(tokenizer.encode(node.get("text").asText()), where));
-                    continue;
-                }
-                if (!node.path("prompt").isTextual()) {
-                    throw new EvomergeException(where + "missing field 'prompt'");
-                }
-                if (kind.equals("generate")) {
-                    if (!node.path("answer").isValueNode() || node.path("answer").isNull()) {
-                        throw new EvomergeException(where + "missing field 'answer' (the expected text)");
-                    }
-                    items.add(LanguageTask.prompt(tokenizer.encode(node.get("prompt").asText()), node.get("answer").asText(), where));
-                    continue;
-                }
-                if (!node.path("choices").isArray() || node.get("choices").isEmpty()) {
-                    throw new EvomergeException(where + "missing or empty 'choices'");
-                }
-                if (!node.path("answer").isIntegralNumber() || node.get("answer").asInt() < 0 || node.get("answer").asInt() >= node.get("choices").size()) {
-                    throw new EvomergeException(where + "'answer' must be the index of one of the " + node.get("choices").size() + " choices");
-                }
-                List<int[]> choices = new ArrayList<>();
-                for (JsonNode c : node.get("choices")) {
-                    choices.add(tokenizer.encode(c.asText()));
-                }
-                items.add(LanguageTask.question(tokenizer.encode(node.get("prompt").asText()), choices, node.get("answer").asInt(), where));
-            }
-        } catch (IOException e) {
-            throw new EvomergeException(data + ": cannot read: " + e.getMessage(), e);
-        }
-        if (items.isEmpty()) {
-            throw new EvomergeException(data + ": no datapoints");
-        }
-        List<Integer> chosen = java.util.Arrays.stream(split.select(items.size(), splitSeed)).boxed().sorted().toList();
+    /** The data file: {@code data}, or the fetched built-in text data set. */
+    private Path dataFile() {
+        return data != null ? data : TextDatasets.fetch(dataset);
+    }
+
+    /**
+     * The line numbers (among {@code size} datapoints in file order) the task reads: its split, sub-sampled with
+     * {@code subsample_seed}, in file order.
+     */
+    int[] chosenRows(int size) {
+        List<Integer> chosen = java.util.Arrays.stream(split.select(size, splitSeed)).boxed().sorted().toList();
         if (subsample != null && subsample < chosen.size()) {
             List<Integer> sample = new ArrayList<>(chosen);
             java.util.Collections.shuffle(sample, new java.util.Random(subsampleSeed));
             chosen = sample.subList(0, subsample).stream().sorted().toList();
         }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The JSONL of a text task, tokenized, split and sub-sampled as the spec says. */
+    private List<LanguageTask.Item> readText(Tokenizer tokenizer) {
+        List<LanguageTask.Item> items = new ArrayList<>();
+        for (JsonlFile.Line line : JsonlFile.read(data)) {
+            String where = line.where();
+            JsonNode node = line.node();
+            if (kind.equals("perplexity")) {
+                if (!node.path("text").isTextual()) {
+                    throw new EvomergeException(where + "missing field 'text'");
+                }
+                items.add(LanguageTask.text(tokenizer.encode(node.get("text").asText()), where));
+                continue;
+            }
+            if (!node.path("prompt").isTextual()) {
+                throw new EvomergeException(where + "missing field 'prompt'");
+            }
+            if (kind.equals("generate")) {
+                if (!node.path("answer").isValueNode() || node.path("answer").isNull()) {
+                    throw new EvomergeException(where + "missing field 'answer' (the expected text)");
+                }
+                items.add(LanguageTask.prompt(tokenizer.encode(node.get("prompt").asText()), node.get("answer").asText(), where));
+                continue;
+            }
+            if (!node.path("choices").isArray() || node.get("choices").isEmpty()) {
+                throw new EvomergeException(where + "missing or empty 'choices'");
+            }
+            if (!node.path("answer").isIntegralNumber() || node.get("answer").asInt() < 0 || node.get("answer").asInt() >= node.get("choices").size()) {
+                throw new EvomergeException(where + "'answer' must be the index of one of the " + node.get("choices").size() + " choices");
+            }
+            List<int[]> choices = new ArrayList<>();
+            for (JsonNode c : node.get("choices")) {
+                choices.add(tokenizer.encode(c.asText()));
+            }
+            items.add(LanguageTask.question(tokenizer.encode(node.get("prompt").asText()), choices, node.get("answer").asInt(), where));
+        }
         List<LanguageTask.Item> out = new ArrayList<>();
-        chosen.forEach(i -> out.add(items.get(i)));
+        for (int i : chosenRows(items.size())) {
+            out.add(items.get(i));
+        }
         return out;
     }
 
     static LabelledData readJsonl(Path file) {
-        ObjectMapper json = new ObjectMapper();
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         int features = -1;
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int number = 0;
-            for (String line; (line = reader.readLine()) != null; ) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = file + ":" + number + ": ";
-                JsonNode node;
-                try {
-                    node = json.readTree(line);
-                } catch (IOException e) {
-                    throw new EvomergeException(where + "not valid JSON");
-                }
-                if (!node.path("inputs").isArray() || node.path("inputs").isEmpty()) {
-                    throw new EvomergeException(where + "missing field 'inputs' (a non-empty list of numbers)");
-                }
-                if (!node.path("label").canConvertToInt() || !node.path("label").isIntegralNumber()) {
-                    throw new EvomergeException(where + "missing or non-integer field 'label'");
-                }
-                float[] x = new float[node.get("inputs").size()];
-                for (int i = 0; i < x.length; i++) {
-                    if (!node.get("inputs").get(i).isNumber()) {
-                        throw new EvomergeException(where + "inputs[" + i + "] is not a number");
-                    }
-                    x[i] = (float) node.get("inputs").get(i).asDouble();
-                }
-                if (features >= 0 && x.length != features) {
-                    throw new EvomergeException(where + x.length + " inputs where earlier lines have " + features);
-                }
-                features = x.length;
-                rows.add(x);
-                labels.add(node.get("label").asInt());
+        for (JsonlFile.Line line : JsonlFile.read(file)) {
+            String where = line.where();
+            JsonNode node = line.node();
+            if (!node.path("inputs").isArray() || node.path("inputs").isEmpty()) {
+                throw new EvomergeException(where + "missing field 'inputs' (a non-empty list of numbers)");
             }
-        } catch (IOException e) {
-            throw new EvomergeException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (rows.isEmpty()) {
-            throw new EvomergeException(file + ": no datapoints");
+            if (!node.path("label").canConvertToInt() || !node.path("label").isIntegralNumber()) {
+                throw new EvomergeException(where + "missing or non-integer field 'label'");
+            }
+            float[] x = new float[node.get("inputs").size()];
+            for (int i = 0; i < x.length; i++) {
+                if (!node.get("inputs").get(i).isNumber()) {
+                    throw new EvomergeException(where + "inputs[" + i + "] is not a number");
+                }
+                x[i] = (float) node.get("inputs").get(i).asDouble();
+            }
+            if (features >= 0 && x.length != features) {
+                throw new EvomergeException(where + x.length + " inputs where earlier lines have " + features);
+            }
+            features = x.length;
+            rows.add(x);
+            labels.add(node.get("label").asInt());
         }
         float[] flat = new float[rows.size() * features];
         for (int i = 0; i < rows.size(); i++) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.evomerge.EvomergeException;
 import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
+import dev.evomerge.tensor.OnnxModel;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.StoredTensor;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * and writes the finished ones ({@link DiskOverlap}). Memory holds only the tensors in flight, so models
  * larger than the heap merge. The output is written to a temporary directory and renamed into place when
  * complete: weights, config.json (the base's, with the merged layer count), the tokenizer and other files
- * of the base, the recipe in the safetensors metadata and a README model card.
+ * of the base, the recipe in the safetensors metadata and a README model card. When the base is an ONNX model
+ * the weights are then written as a copy of its model.onnx with the merged initializers (no config.json).
  */
 public final class MergeEngine {
     private static final Logger LOG = LoggerFactory.getLogger(MergeEngine.class);
@@ -117,7 +119,12 @@ public final class MergeEngine {
                     run(plan, recipe.method(), models, weights, options, progress);
                     weights.commit();
                 }
-                writer.writeFile("config.json", config(reference, plan, recipe));
+                if (reference.weights() instanceof OnnxModel onnx) {
+                    // an ONNX base: the merged tensors become the initializers of a copy of its graph
+                    writer.convertWeightsToOnnx(onnx);
+                } else {
+                    writer.writeFile("config.json", config(reference, plan, recipe));
+                }
                 for (Path file : tokenizerSource.carriedFiles()) {
                     writer.copyFile(file);
                 }

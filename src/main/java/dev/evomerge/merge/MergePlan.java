@@ -215,6 +215,11 @@ public record MergePlan(List<TensorTask> tasks, List<String> models, int layerCo
             TensorInfo shapeOf = null;
             List<Input> inputs = new ArrayList<>();
             int baseIndex = -1;
+            ModelCheckpoint first = checkpoints.get(all.getFirst().model());
+            if (first.weights().contains(all.getFirst().tensor()) && !first.weights().info(all.getFirst().tensor()).dtype().isFloat()) {
+                // an integer tensor (position ids) is copied, not merged: the models that lack it need not have it
+                all.removeIf(s -> !checkpoints.get(s.model()).weights().contains(s.tensor()));
+            }
             for (int i = 0; i < all.size(); i++) {
                 Source s = all.get(i);
                 ModelCheckpoint model = checkpoints.get(s.model());

@@ -2,6 +2,8 @@ package dev.evomerge.model;
 
 import dev.evomerge.EvomergeException;
 import dev.evomerge.tensor.AtomicFiles;
+import dev.evomerge.tensor.OnnxModel;
+import dev.evomerge.tensor.SafetensorsCheckpoint;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.TensorInfo;
 import java.io.IOException;
@@ -15,7 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Writes a whole checkpoint directory, all or nothing: everything goes into a hidden temporary sibling
+ * Writes a whole checkpoint directory (safetensors weights, or an ONNX model made from them), all or nothing: everything goes into a hidden temporary sibling
  * ({@code .NAME.partial-…}), and {@link #commit} fsyncs it and renames it to the target. A crash or a
  * close without commit never leaves a directory under the target's name.
  */
@@ -66,6 +68,41 @@ public final class CheckpointWriter implements AutoCloseable {
         }
         weights = SafetensorsWriter.create(temp, plan, maxShardBytes, metadata);
         return weights;
+    }
+
+    /**
+     * Turns the committed weights into an ONNX model: a copy of {@code template} (the base's model.onnx) whose float
+     * initializers are the written tensors ({@code model.onnx}), in place of the safetensors files. The merge must
+     * have kept the template's tensors, names and shapes (an ONNX graph cannot gain or lose layers).
+     */
+    public void convertWeightsToOnnx(OnnxModel template) {
+        if (weights == null || !weights.committed()) {
+            throw new IllegalStateException("the weights are not written yet");
+        }
+        try (SafetensorsCheckpoint merged = SafetensorsCheckpoint.open(temp)) {
+            for (TensorInfo t : merged.tensors()) {
+                if (!template.contains(t.name()) || !template.info(t.name()).sameShape(t)) {
+                    throw new EvomergeException(target + ": the merge made tensor '" + t.name() + "' " + java.util.Arrays.toString(t.shape())
+                            + ", which " + template.location() + " has not; ONNX models merge with `models:` recipes that keep every layer");
+                }
+            }
+            for (TensorInfo t : template.tensors()) {
+                if (t.dtype().isFloat() && !merged.contains(t.name())) {
+                    throw new EvomergeException(target + ": the merge made no tensor '" + t.name() + "' for " + template.location());
+                }
+            }
+            template.writePatched(temp.resolve(OnnxModel.FILE), name -> merged.stored(name));
+        }
+        try (Stream<Path> files = Files.list(temp)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.endsWith(".safetensors") || n.equals(SafetensorsCheckpoint.INDEX)) {
+                    Files.delete(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new EvomergeException(target + ": cannot write: " + e.getMessage(), e);
+        }
     }
 
     public void writeFile(String name, byte[] content) {

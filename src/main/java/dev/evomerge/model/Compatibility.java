@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Whether several models can be merged (the same tensor names and shapes; dtypes may differ, merges
- * compute in f32), and how far each is from the first: the relative L2 distance
+ * Whether several models can be merged (the same float tensor names and shapes; dtypes may differ, merges
+ * compute in f32; integer tensors such as position ids are copied from the base, so one model may have one
+ * that another lacks), and how far each is from the first: the relative L2 distance
  * {@code ‖θ − θ₀‖ / ‖θ₀‖} per layer, with non-layer tensors under {@code -1}.
  *
  * @param differences one line per mismatch, empty when the models can be merged
@@ -64,6 +65,9 @@ public record Compatibility(List<String> differences, List<Map<Integer, Double>>
     private static List<String> differencesBetween(ModelCheckpoint a, ModelCheckpoint b) {
         List<String> out = new ArrayList<>();
         for (TensorInfo t : a.weights().tensors()) {
+            if (!t.dtype().isFloat() && !b.weights().contains(t.name())) {
+                continue; // integer tensors (position ids) are copied from the base, not merged
+            }
             if (!b.weights().contains(t.name())) {
                 out.add(t.name() + ": in " + a.name() + ", missing from " + b.name());
             } else if (!t.sameShape(b.weights().info(t.name()))) {
@@ -74,7 +78,7 @@ public record Compatibility(List<String> differences, List<Map<Integer, Double>>
             }
         }
         for (String name : b.weights().names()) {
-            if (!a.weights().contains(name)) {
+            if (!a.weights().contains(name) && b.weights().info(name).dtype().isFloat()) {
                 out.add(name + ": in " + b.name() + ", missing from " + a.name());
             }
         }

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  *
  * @implNote thread-safe for concurrent reads; closing closes every shard.
  */
-public final class SafetensorsCheckpoint implements AutoCloseable {
+public final class SafetensorsCheckpoint implements TensorStore {
     public static final String INDEX = "model.safetensors.index.json";
     public static final String SINGLE = "model.safetensors";
 
@@ -156,11 +156,13 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return new SafetensorsCheckpoint(location, List.copyOf(shards), Collections.unmodifiableMap(byTensor));
     }
 
+    @Override
     public Path location() {
         return location;
     }
 
     /** Every tensor, in shard order then header order. */
+    @Override
     public List<TensorInfo> tensors() {
         List<TensorInfo> all = new ArrayList<>();
         for (SafetensorsFile shard : shards) {
@@ -169,72 +171,36 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return all;
     }
 
+    @Override
     public List<String> names() {
         return List.copyOf(byTensor.keySet());
     }
 
+    @Override
     public boolean contains(String name) {
         return byTensor.containsKey(name);
     }
 
+    @Override
     public TensorInfo info(String name) {
         return shard(name).info(name);
     }
 
     /** The first shard's {@code __metadata__}. */
+    @Override
     public Map<String, String> metadata() {
         return shards.getFirst().metadata();
     }
 
+    @Override
     public int shardCount() {
         return shards.size();
     }
 
-    /** The number of data bytes over all shards. */
-    public long byteSize() {
-        return tensors().stream().mapToLong(TensorInfo::byteSize).sum();
-    }
-
     /** The tensor's stored bytes, a read-only slice of its shard's mapping. */
+    @Override
     public MemorySegment raw(String name) {
         return shard(name).raw(name);
-    }
-
-    /** A float tensor's stored bytes and type, for reading a chunk at a time. */
-    public StoredTensor stored(String name) {
-        floatCount(name);
-        return new StoredTensor(raw(name), info(name).dtype());
-    }
-
-    /** The tensor as f32, converted in Java from any float type, in a new array. */
-    public float[] readFloats(String name) {
-        float[] values = new float[floatCount(name)];
-        HalfPrecision.decode(raw(name), info(name).dtype(), values, values.length);
-        return values;
-    }
-
-    /**
-     * The tensor as f32 into {@code into} (at least {@link TensorInfo#numel} long), for callers that reuse
-     * one buffer across tensors: a fresh array costs the JVM a zeroing pass as large as the data.
-     */
-    public void readFloats(String name, float[] into) {
-        int count = floatCount(name);
-        if (into.length < count) {
-            throw new IllegalArgumentException(name + ": buffer of " + into.length + " for " + count + " values");
-        }
-        HalfPrecision.decode(raw(name), info(name).dtype(), into, count);
-    }
-
-    private int floatCount(String name) {
-        TensorInfo info = info(name);
-        if (!info.dtype().isFloat()) {
-            throw new EvomergeException(location + ": tensor '" + name + "' is " + info.dtype() + ", not a float type");
-        }
-        if (info.numel() > Integer.MAX_VALUE - 8) {
-            throw new EvomergeException(location + ": tensor '" + name + "' has " + info.numel()
-                    + " elements, more than a Java array holds; read it through raw()");
-        }
-        return (int) info.numel();
     }
 
     private SafetensorsFile shard(String name) {
