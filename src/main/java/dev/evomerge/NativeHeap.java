@@ -15,7 +15,11 @@ import java.lang.invoke.VarHandle;
  * The bytes glibc's allocator has handed out and not yet had back, as its own {@code mallinfo2()} counts
  * them: small and medium blocks ({@code uordblks}) plus blocks mapped on their own ({@code hblkhd}), summed
  * over every arena. PyTorch's CPU allocator takes its tensors from malloc, so this is the figure a native
- * leak moves; a count of DJL's managed arrays would not see an array kept alive in a live manager.
+ * leak moves; a count of DJL's managed arrays would not see an array kept alive in a live manager. For tests
+ * of native memory and for benchmarks; on a C library without {@code mallinfo2} (not glibc 2.33 or later) it is
+ * not {@link #available()}.
+ *
+ * @implNote thread-safe.
  */
 public final class NativeHeap {
     private static final StructLayout MALLINFO2 = MemoryLayout.structLayout(
@@ -26,18 +30,24 @@ public final class NativeHeap {
             ValueLayout.JAVA_LONG.withName("fordblks"), ValueLayout.JAVA_LONG.withName("keepcost"));
     private static final VarHandle MAPPED = MALLINFO2.varHandle(MemoryLayout.PathElement.groupElement("hblkhd"));
     private static final VarHandle ALLOCATED = MALLINFO2.varHandle(MemoryLayout.PathElement.groupElement("uordblks"));
-    private static final MethodHandle MALLINFO = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("mallinfo2")
-                    .orElseThrow(() -> new IllegalStateException("no mallinfo2 in this C library (glibc 2.33 or later has it)")),
-            FunctionDescriptor.of(MALLINFO2));
+    private static final MethodHandle MALLINFO = Linker.nativeLinker().defaultLookup().find("mallinfo2")
+            .map(f -> Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(MALLINFO2))).orElse(null);
     /** The total line of a native memory summary: "malloc: 16601764 #53511, peak=...". */
     private static final java.util.regex.Pattern JVM_MALLOC = java.util.regex.Pattern.compile("malloc: (\\d+) #");
 
     private NativeHeap() {
     }
 
+    /** Whether this C library reports its allocator's figures (glibc 2.33 or later). */
+    public static boolean available() {
+        return MALLINFO != null;
+    }
+
     /** Bytes in use in malloc's heap now, the JVM's own included. */
     public static long inUse() {
+        if (MALLINFO == null) {
+            throw new IllegalStateException("no mallinfo2 in this C library (glibc 2.33 or later has it)");
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = (MemorySegment) MALLINFO.invokeExact((SegmentAllocator) arena);
             return (long) ALLOCATED.get(info, 0L) + (long) MAPPED.get(info, 0L);
