@@ -42,10 +42,11 @@ final class KeyValueCache implements KeyValues, AutoCloseable {
             throw new IllegalStateException("the cache holds " + capacity + " tokens, not " + (past + tokens));
         }
         if (keys[step] == null) {
-            // allocated at the first write, in the dtype the forward pass computes in
+            // allocated at the first write, in the dtype the forward pass computes in, and left unset: only
+            // positions already written are ever read
             Shape full = new Shape(1, k.getShape().get(1), capacity, k.getShape().get(3));
-            keys[step] = manager.zeros(full, k.getDataType());
-            values[step] = manager.zeros(full, v.getDataType());
+            keys[step] = manager.create(full, k.getDataType());
+            values[step] = manager.create(full, v.getDataType());
         }
         NDIndex fresh = new NDIndex(":, :, {}:{}", past, past + tokens);
         keys[step].set(fresh, k);
