@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 BenchMergeCommand.class,
                 BenchSearchCommand.class,
                 BenchEvalCommand.class,
+                BenchGenerateCommand.class,
                 BenchM2n2Command.class,
                 BenchReportCommand.class,
                 BenchWorkersCommand.class,

@@ -98,7 +98,8 @@ public final class EvalBenchmark {
         return new Result(parameters, batch, tokens, javaRate, torch, note);
     }
 
-    private static Path writeModel(Path dir) {
+    /** The benchmark's Llama ({@link #CONFIG}), Gaussian weights of standard deviation 0.02 and unit norms, in {@code dir}. */
+    static Path writeModel(Path dir) {
         LlamaConfig c = LlamaConfig.of(ModelCheckpointConfig.parse(CONFIG));
         List<TensorInfo> plan = new ArrayList<>();
         int kv = c.kvHeads() * c.headDim();

@@ -123,16 +123,16 @@ public final class LanguageTask implements Task {
         LayerProgram program = LayerProgram.identity(0, llama.config().layers());
         double[] scores = new double[items.size()];
         for (int i = 0; i < items.size(); i++) {
+            // the answer is decoded as it is generated, a token's text at a time: decoding the whole answer after
+            // every token made an answer of n tokens cost n² tokens of decoding
+            IncrementalDecoder decoder = new IncrementalDecoder(tokenizer::decode);
+            StopString answer = new StopString(generation.stop());
             try (NDManager one = scope.newSubManager()) {
-                int[] out = llama.generate(List.of(candidate.tensors()), program, items.get(i).prompt(), generation.maxTokens(),
-                        tokens -> tokenizer.decode(tokens).contains(generation.stop()), one);
-                String text = tokenizer.decode(out);
-                int cut = text.indexOf(generation.stop());
-                if (cut >= 0) {
-                    text = text.substring(0, cut);
-                }
-                scores[i] = items.get(i).expected().equals(extract(text)) ? 1 : 0;
+                llama.generate(List.of(candidate.tensors()), program, items.get(i).prompt(), generation.maxTokens(),
+                        token -> answer.append(decoder.next(token)), one);
             }
+            answer.append(decoder.rest());
+            scores[i] = items.get(i).expected().equals(extract(answer.text())) ? 1 : 0;
         }
         return scores;
     }

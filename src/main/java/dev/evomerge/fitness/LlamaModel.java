@@ -12,6 +12,7 @@ import dev.evomerge.EvomergeException;
 import dev.evomerge.merge.LayerProgram;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 /**
  * The Llama-family decoder (Llama, Mistral, Qwen2) computed on DJL from tensors as a checkpoint names them:
@@ -65,7 +66,7 @@ public final class LlamaModel {
             if (step.scale() != 1.0) {
                 h = h.mul(step.scale());
             }
-            h = block(models.get(step.model()), step.layer(), h, rope, allowed, null);
+            h = block(models.get(step.model()), step.layer(), h, rope, allowed, null, 0, 0);
         }
         h = rmsNorm(h, tensor(first, "model.norm.weight"));
         NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
@@ -107,63 +108,81 @@ public final class LlamaModel {
 
     /**
      * Greedy decoding with a key/value cache: the prompt in one pass, then one token per pass attending to the
-     * cached keys and values of every earlier token (one cache entry per program step, since a program may
-     * run a layer twice). Stops after {@code maxNewTokens} or when {@code done} accepts the tokens so far.
-     * Every array is made in {@code scope}.
+     * cached keys and values of every earlier token. Stops after {@code maxNewTokens}, or after a token that
+     * {@code stop} (told each generated token in turn) accepts.
+     *
+     * <p>Native memory stays flat however many tokens are generated: the cache is allocated once for
+     * {@code prompt.length + maxNewTokens - 1} tokens and written in place, and each pass runs in its own
+     * sub-manager of {@code scope}, closed when its token is read. Nothing is left in {@code scope}.
      */
     public int[] generate(List<Map<String, NDArray>> models, LayerProgram program, int[] prompt, int maxNewTokens,
-                          java.util.function.Predicate<int[]> done, NDManager scope) {
-        NDArray[][] cache = new NDArray[program.length()][];
-        List<Integer> generated = new java.util.ArrayList<>();
-        long[] input = java.util.Arrays.stream(prompt).asLongStream().toArray();
-        int past = 0;
-        for (int step = 0; step < maxNewTokens; step++) {
-            NDArray ids = scope.create(input, new Shape(1, input.length));
-            NDArray logits = cachedStep(models, program, ids, past, cache);
-            int next = (int) logits.argMax().getLong();
-            generated.add(next);
-            past += input.length;
-            input = new long[] {next};
-            int[] tokens = generated.stream().mapToInt(Integer::intValue).toArray();
-            if (done.test(tokens)) {
-                return tokens;
+                          IntPredicate stop, NDManager scope) {
+        if (prompt.length == 0 || maxNewTokens < 1) {
+            throw new IllegalArgumentException("nothing to generate: " + prompt.length + " prompt tokens, " + maxNewTokens + " new tokens");
+        }
+        int[] generated = new int[maxNewTokens];
+        int count = 0;
+        try (KeyValueCache cache = KeyValueCache.open(program.length(), prompt.length + maxNewTokens - 1, scope)) {
+            long[] input = java.util.Arrays.stream(prompt).asLongStream().toArray();
+            int past = 0;
+            while (count < maxNewTokens) {
+                int next;
+                try (NDManager pass = scope.newSubManager()) {
+                    next = (int) nextLogits(models, program, pass.create(input, new Shape(1, input.length)), past, cache).argMax().getLong();
+                }
+                generated[count++] = next;
+                past += input.length;
+                input = new long[] {next};
+                if (stop.test(next)) {
+                    break;
+                }
             }
         }
-        return generated.stream().mapToInt(Integer::intValue).toArray();
+        return java.util.Arrays.copyOf(generated, count);
     }
 
-    /** The last position's logits [vocab] for {@code ids} [1, new tokens] after {@code past} cached tokens. */
-    private NDArray cachedStep(List<Map<String, NDArray>> models, LayerProgram program, NDArray ids, int past, NDArray[][] cache) {
+    /**
+     * The last position's logits [vocab] for {@code ids} [1, new tokens] after {@code past} tokens whose keys
+     * and values {@code cache} holds; the new tokens' keys and values join it. Arrays are made in the manager of
+     * {@code ids}.
+     */
+    NDArray nextLogits(List<Map<String, NDArray>> models, LayerProgram program, NDArray ids, int past, KeyValues cache) {
         Map<String, NDArray> first = models.getFirst();
         NDManager m = ids.getManager();
         long tokens = ids.getShape().get(1);
         NDArray h = tensor(first, "model.embed_tokens.weight").get(m, new NDIndex("{}", ids.flatten())).reshape(1, tokens, config.hidden());
         NDArray[] rope = rope(m, past, tokens);
-        // new token i (position past + i) sees every cached token and the new ones up to itself
-        float[] visible = new float[(int) (tokens * (past + tokens))];
-        for (int i = 0; i < tokens; i++) {
-            for (int j = 0; j <= past + i; j++) {
-                visible[(int) (i * (past + tokens) + j)] = 1;
+        NDArray allowed = null; // one new token sees every cached token and itself: no mask
+        if (tokens > 1) {
+            // new token i (position past + i) sees every cached token and the new ones up to itself
+            float[] visible = new float[(int) (tokens * (past + tokens))];
+            for (int i = 0; i < tokens; i++) {
+                for (int j = 0; j <= past + i; j++) {
+                    visible[(int) (i * (past + tokens) + j)] = 1;
+                }
             }
+            allowed = m.create(visible, new Shape(1, 1, tokens, past + tokens)).gt(0);
         }
-        NDArray allowed = m.create(visible, new Shape(1, 1, tokens, past + tokens)).gt(0);
         for (int k = 0; k < program.length(); k++) {
             LayerProgram.Step step = program.steps().get(k);
+            if (step.model() >= models.size()) {
+                throw new EvomergeException("layer program names model " + step.model() + " of " + models.size());
+            }
             if (step.scale() != 1.0) {
                 h = h.mul(step.scale());
             }
-            if (cache[k] == null) {
-                cache[k] = new NDArray[2];
-            }
-            h = block(models.get(step.model()), step.layer(), h, rope, allowed, cache[k]);
+            h = block(models.get(step.model()), step.layer(), h, rope, allowed, cache, k, past);
         }
         NDArray last = h.get(new NDIndex(":, -1, :"));
         NDArray head = config.tiedEmbeddings() ? tensor(first, "model.embed_tokens.weight") : tensor(first, "lm_head.weight");
         return linear(rmsNorm(last, tensor(first, "model.norm.weight")), head).reshape(-1);
     }
 
-    /** One block; with {@code cache} ({k, v}, null entries at first) its keys and values extend the cached ones. */
-    private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed, NDArray[] cache) {
+    /**
+     * One block; with a {@code cache}, its keys and values extend those of program step {@code step} after
+     * {@code past} tokens. A null {@code allowed} lets every query see every key.
+     */
+    private NDArray block(Map<String, NDArray> w, int layer, NDArray h, NDArray[] rope, NDArray allowed, KeyValues cache, int step, int past) {
         String p = "model.layers." + layer + ".";
         long batch = h.getShape().get(0);
         long tokens = h.getShape().get(1);
@@ -175,12 +194,9 @@ public final class LlamaModel {
         q = rotate(q, rope);
         k = rotate(k, rope);
         if (cache != null) {
-            if (cache[0] != null) {
-                k = cache[0].concat(k, 2);
-                v = cache[1].concat(v, 2);
-            }
-            cache[0] = k;
-            cache[1] = v;
+            NDArray[] held = cache.extend(step, past, k, v);
+            k = held[0];
+            v = held[1];
         }
         long keys = k.getShape().get(2);
         int groups = config.heads() / config.kvHeads();
@@ -191,7 +207,9 @@ public final class LlamaModel {
             v = v.expandDims(2).broadcast(grouped).reshape(batch, config.heads(), keys, d);
         }
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(d));
-        scores = NDArrays.where(allowed.broadcast(scores.getShape()), scores, scores.getManager().full(new Shape(), Float.NEGATIVE_INFINITY));
+        if (allowed != null) {
+            scores = NDArrays.where(allowed.broadcast(scores.getShape()), scores, scores.getManager().full(new Shape(), Float.NEGATIVE_INFINITY));
+        }
         NDArray attention = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, config.hidden());
         h = h.add(linear(attention, tensor(w, p + "self_attn.o_proj.weight")));
         x = rmsNorm(h, tensor(w, p + "post_attention_layernorm.weight"));

@@ -39,12 +39,7 @@ class LanguageTaskTest {
         for (String f : List.of("config.json", "model.safetensors")) {
             Files.copy(GOLDEN.resolve(f), model.resolve(f));
         }
-        String vocab = IntStream.range(0, VOCAB).mapToObj(i -> "\"w" + i + "\": " + i).collect(Collectors.joining(", "));
-        Files.writeString(model.resolve("tokenizer.json"), """
-                {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
-                 "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
-                 "model": {"type": "WordLevel", "vocab": {%s}, "unk_token": "w0"}}
-                """.formatted(vocab));
+        TestTokenizers.wordLevel(model, VOCAB);
         try (SafetensorsCheckpoint golden = SafetensorsCheckpoint.open(GOLDEN.resolve("golden.safetensors"))) {
             ids = golden.raw("input_ids").toArray(java.lang.foreign.ValueLayout.JAVA_LONG);
             logits = golden.readFloats("logits");
