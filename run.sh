@@ -51,6 +51,28 @@ if [[ ! -f "$stamp" ]] || [[ -n "$(cd "$here" && find pom.xml src/main -newer "$
   touch "$stamp"
 fi
 
+jar="$here/target/evomerge.jar" # its manifest puts target/lib/*.jar on the class path
 # Hazelcast (cluster workers) uses sun.misc.Unsafe, which JDK 25 otherwise warns about on every start
-exec java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow --add-modules jdk.incubator.vector -Devomerge.home="$here" \
-  -cp "$here/target/classes:$here/target/lib/*" dev.evomerge.cli.Main "$@"
+jvm=(java ${EVOMERGE_JAVA_OPTS:--Xmx16g} --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow --add-modules jdk.incubator.vector -Devomerge.home="$here")
+
+# The JVM's ahead-of-time cache (JDK 25): classes loaded and linked, and method profiles, recorded from a short
+# training run once per build and mapped by every command, so a command starts and warms up sooner. Recorded again
+# when the build is newer than it; without it (or if the JVM finds it stale) a command runs the same, only slower.
+aot="$here/target/evomerge.aot"
+if [[ "${EVOMERGE_AOT:-1}" != 0 ]]; then
+  if [[ ! -f "$aot" || "$jar" -nt "$aot" || "$here/target/lib" -nt "$aot" ]]; then
+    echo "evomerge: recording the start-up cache (once per build)..." >&2
+    # into a file of this process's own, renamed into place: two commands may record at once
+    if "${jvm[@]}" -XX:AOTCacheOutput="$aot.$$" -cp "$jar" dev.evomerge.cli.Main aot-training >"$here/target/aot-training.log" 2>&1 \
+        && [[ -f "$aot.$$" ]]; then
+      mv -f "$aot.$$" "$aot"
+    else
+      rm -f "$aot.$$"
+      echo "evomerge: could not record the start-up cache (see target/aot-training.log); running without it" >&2
+    fi
+  fi
+  # the JVM reports a cache it cannot use (stale, or made by another JDK) and runs without it: that is not the user's concern
+  [[ -f "$aot" ]] && jvm+=(-XX:AOTCache="$aot" -Xlog:aot*=off)
+fi
+
+exec "${jvm[@]}" -cp "$jar" dev.evomerge.cli.Main "$@"

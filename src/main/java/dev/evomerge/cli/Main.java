@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 ReportCommand.class,
                 TrainMlpCommand.class,
                 BenchCommand.class,
+                AotTrainingCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -13,6 +13,8 @@ import java.util.List;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.ComputeDevice;
 import dev.evomerge.tensor.AtomicFiles;
+import dev.evomerge.tensor.StagingDirectory;
+import dev.evomerge.model.CheckpointWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,10 +52,10 @@ public final class Export {
         if (Files.exists(out) && !overwrite) {
             throw new EvomergeException(out + " already exists; choose another --out or pass --overwrite");
         }
-        Path staging = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".unverified-" + ProcessHandle.current().pid());
-        try {
-            writeBlueprint(spec, blueprint, staging, progress, card(results, chosen));
-            double[] rescored = rescore(spec, staging, results.config().device(), results.config().racing(), results.config().seed());
+        CheckpointWriter.removeLeftovers(out);
+        try (StagingDirectory staging = StagingDirectory.create(out, StagingDirectory.UNVERIFIED)) {
+            writeBlueprint(spec, blueprint, out, staging.path(), progress, card(results, chosen));
+            double[] rescored = rescore(spec, staging.path(), results.config().device(), results.config().racing(), results.config().seed());
             double[] archived = chosen.evaluation().objectives();
             for (int i = 0; i < archived.length; i++) {
                 if (Double.compare(rescored[i], archived[i]) != 0) {
@@ -64,24 +66,20 @@ public final class Export {
             if (Files.exists(out)) {
                 AtomicFiles.deleteTree(out);
             }
-            Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging.path(), out, StandardCopyOption.ATOMIC_MOVE);
             return new Result(out, chosen, rescored);
         } catch (IOException e) {
             throw new EvomergeException(out + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            try {
-                AtomicFiles.deleteTree(staging);
-            } catch (IOException ignored) {
-                // a hidden .unverified folder is never mistaken for an export
-            }
         }
     }
 
     /**
      * The blueprint as a checkpoint: a recipe through the merge engine; a layer program folded into a plain
-     * Llama checkpoint (over the sources, or over the recipe's merge and the sources).
+     * Llama checkpoint (over the sources, or over the recipe's merge and the sources), into {@code staging}, a staging
+     * directory of {@code out}.
      */
-    private static void writeBlueprint(MergeProblemSpec spec, Blueprint blueprint, Path staging, MergeEngine.Progress progress, String card)
+    private static void writeBlueprint(MergeProblemSpec spec, Blueprint blueprint, Path out, Path staging, MergeEngine.Progress progress,
+                                       String card)
             throws IOException {
         if (blueprint.program() == null) {
             MergeEngine.merge(blueprint.recipe(), null, staging, MergeEngine.Options.defaults(), progress,
@@ -89,11 +87,12 @@ public final class Export {
             return;
         }
         List<ModelCheckpoint> models = new ArrayList<>();
-        Path merged = staging.resolveSibling(staging.getFileName() + "-merge");
-        try {
+        // the intermediate merge is another staging directory of the output, so a kill leaves nothing the next export misses
+        StagingDirectory merged = StagingDirectory.create(out, StagingDirectory.UNVERIFIED);
+        try (merged) {
             if (blueprint.recipe() != null) {
-                MergeEngine.merge(blueprint.recipe(), null, merged, MergeEngine.Options.defaults(), progress, Map.of(), "");
-                models.add(spec.open(merged));
+                MergeEngine.merge(blueprint.recipe(), null, merged.path(), MergeEngine.Options.defaults(), progress, Map.of(), "");
+                models.add(spec.open(merged.path()));
             }
             for (Path m : spec.models()) {
                 models.add(spec.open(m));
@@ -105,7 +104,6 @@ public final class Export {
                     + "into the weights (a standard checkpoint).\n\n```yaml\n" + blueprint.toYaml() + "```\n" + card);
         } finally {
             models.forEach(ModelCheckpoint::close);
-            AtomicFiles.deleteTree(merged);
         }
     }
 

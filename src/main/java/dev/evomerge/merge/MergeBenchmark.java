@@ -2,7 +2,6 @@ package dev.evomerge.merge;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import dev.evomerge.model.CheckpointWriter;
 import dev.evomerge.model.ModelCheckpoint;
 import dev.evomerge.tensor.DType;
 import dev.evomerge.tensor.HalfPrecision;
@@ -51,82 +50,52 @@ public final class MergeBenchmark {
     public record Rounding(DType dtype, double nsPerElement, double candidateSeconds) {
     }
 
-    /** Writes base, ft1..ft3 of about {@code bytesPerModel} bytes each under {@code dir}. */
+    /**
+     * Writes base, ft1..ft3 of about {@code bytesPerModel} bytes each under {@code dir}, with realistic fine-tune
+     * differences ({@link SyntheticFineTunes}).
+     */
     public static List<Path> writeModels(Path dir, long bytesPerModel) {
-        int hidden = 1024;
-        int intermediate = 2816;
-        long perLayer = 2L * (4L * hidden * hidden + 3L * hidden * intermediate);
-        int layers = (int) Math.max(2, bytesPerModel / perLayer);
-        List<TensorInfo> plan = new ArrayList<>();
-        plan.add(TensorInfo.of("model.embed_tokens.weight", DType.BF16, 4096, hidden));
-        for (int l = 0; l < layers; l++) {
-            String p = "model.layers." + l + ".";
-            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
-                plan.add(TensorInfo.of(p + "self_attn." + proj + ".weight", DType.BF16, hidden, hidden));
-            }
-            plan.add(TensorInfo.of(p + "mlp.gate_proj.weight", DType.BF16, intermediate, hidden));
-            plan.add(TensorInfo.of(p + "mlp.up_proj.weight", DType.BF16, intermediate, hidden));
-            plan.add(TensorInfo.of(p + "mlp.down_proj.weight", DType.BF16, hidden, intermediate));
-            plan.add(TensorInfo.of(p + "input_layernorm.weight", DType.BF16, hidden));
-            plan.add(TensorInfo.of(p + "post_attention_layernorm.weight", DType.BF16, hidden));
-        }
-        plan.add(TensorInfo.of("model.norm.weight", DType.BF16, hidden));
-        plan.add(TensorInfo.of("lm_head.weight", DType.BF16, 4096, hidden));
-        List<Path> models = new ArrayList<>();
-        for (int m = 0; m < 4; m++) {
-            Path out = dir.resolve(m == 0 ? "base" : "ft" + m);
-            models.add(out);
-            if (Files.exists(out)) {
-                continue;
-            }
-            try (CheckpointWriter writer = CheckpointWriter.create(out)) {
-                try (SafetensorsWriter weights = writer.weights(plan, 512L << 20, Map.of("format", "pt"))) {
-                    final int model = m;
-                    plan.parallelStream().forEach(t -> {
-                        float[] v = new float[(int) t.numel()];
-                        long h = t.name().hashCode();
-                        for (int i = 0; i < v.length; i++) {
-                            // a smooth base plus a model-specific wiggle: cheap to make, not trivially sparse
-                            double x = (i + h) * 1e-3;
-                            v[i] = (float) (0.02 * Math.sin(x) + (model == 0 ? 0 : 0.002 * Math.sin(x * (1.7 + model) + model)));
-                        }
-                        weights.write(t.name(), v);
-                    });
-                    weights.commit();
-                }
-                writer.writeFile("config.json", "{\"model_type\": \"llama\", \"hidden_size\": " + hidden
-                        + ", \"num_hidden_layers\": " + layers + ", \"intermediate_size\": " + intermediate + "}");
-                writer.commit();
+        return SyntheticFineTunes.write(dir, SyntheticFineTunes.Layout.llama(bytesPerModel), 3);
+    }
+
+    /** The benchmark's merge, of the models {@link #writeModels} writes, named relative to their directory. */
+    static final String RECIPE = """
+            merge_method: ties
+            base_model: base
+            models:
+              - model: ft1
+                parameters: {weight: 0.5, density: 0.5}
+              - model: ft2
+                parameters: {weight: 0.3, density: 0.5}
+              - model: ft3
+                parameters: {weight: 0.2, density: 0.5}
+            dtype: bfloat16
+            """;
+
+    /** The weight files of {@code models}, in order. */
+    static List<Path> shards(List<Path> models) throws IOException {
+        List<Path> shards = new ArrayList<>();
+        for (Path m : models) {
+            try (Stream<Path> s = Files.list(m)) {
+                shards.addAll(s.filter(f -> f.toString().endsWith(".safetensors")).sorted().toList());
             }
         }
-        return models;
+        return shards;
+    }
+
+    static long bytes(List<Path> files) throws IOException {
+        long bytes = 0;
+        for (Path f : files) {
+            bytes += Files.size(f);
+        }
+        return bytes;
     }
 
     public static Result measure(Path dir, long bytesPerModel, Device device) throws IOException {
         List<Path> models = writeModels(dir, bytesPerModel);
-        String yaml = """
-                merge_method: ties
-                base_model: base
-                models:
-                  - model: ft1
-                    parameters: {weight: 0.5, density: 0.5}
-                  - model: ft2
-                    parameters: {weight: 0.3, density: 0.5}
-                  - model: ft3
-                    parameters: {weight: 0.2, density: 0.5}
-                dtype: bfloat16
-                """;
-        MergeRecipe recipe = MergeRecipe.parse(yaml, "bench");
-        long inputBytes = 0;
-        List<Path> shards = new ArrayList<>();
-        for (Path m : models) {
-            try (Stream<Path> s = Files.list(m)) {
-                for (Path f : s.filter(f -> f.toString().endsWith(".safetensors")).toList()) {
-                    shards.add(f);
-                    inputBytes += Files.size(f);
-                }
-            }
-        }
+        MergeRecipe recipe = MergeRecipe.parse(RECIPE, "bench");
+        List<Path> shards = shards(models);
+        long inputBytes = bytes(shards);
         Path floorOut = dir.resolve("floor.bin");
         Path mergeOut = dir.resolve("merged");
         double floor = Double.MAX_VALUE;
@@ -162,7 +131,7 @@ public final class MergeBenchmark {
             }
             long t6 = System.nanoTime();
             // the same candidate written as f32 (nothing rounded) against bf16, alternately, best of 3 each
-            MergeRecipe unrounded = MergeRecipe.parse(yaml.replace("dtype: bfloat16", "dtype: float32"), "bench");
+            MergeRecipe unrounded = MergeRecipe.parse(RECIPE.replace("dtype: bfloat16", "dtype: float32"), "bench");
             double rounded = Double.MAX_VALUE;
             double notRounded = Double.MAX_VALUE;
             for (int round = 0; round < 3; round++) {
@@ -214,7 +183,7 @@ public final class MergeBenchmark {
         return best;
     }
 
-    private static void evict(List<Path> files) throws IOException {
+    static void evict(List<Path> files) throws IOException {
         if (dev.evomerge.tensor.PageCache.available()) {
             for (Path f : files) {
                 dev.evomerge.tensor.PageCache.evict(f);

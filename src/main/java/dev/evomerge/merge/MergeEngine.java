@@ -159,7 +159,7 @@ public final class MergeEngine {
         List<MergePlan.TensorTask> tasks = plan.tasks();
         List<List<MemorySegment>> inputBytes = tasks.stream().map(task -> task.inputs().stream()
                 .map(in -> inputs.get(in.model()).weights().raw(in.tensor())).toList()).toList();
-        try (NDManager root = NDManager.newBaseManager(options.device());
+        try (DeviceScope root = new DeviceScope(options.device());
              ForkJoinPool pool = new ForkJoinPool(options.parallelism());
              DiskOverlap disk = new DiskOverlap(inputBytes, DiskOverlap.READ_AHEAD_BYTES)) {
             // workers take tasks in plan order, so reading ahead knows what comes next
@@ -193,20 +193,52 @@ public final class MergeEngine {
         }
     }
 
+    /**
+     * The engine's manager for the tensors merged on the device, made on the first such tensor: a merge that the
+     * Java kernel does whole never starts the engine (its native library load and thread pools cost a cold command
+     * about as much as a small merge). Thread-safe; closing it frees every tensor it made.
+     */
+    private static final class DeviceScope implements AutoCloseable {
+        private final Device device;
+        private NDManager manager;
+
+        DeviceScope(Device device) {
+            this.device = device;
+        }
+
+        Device device() {
+            return device;
+        }
+
+        synchronized NDManager get() {
+            if (manager == null) {
+                manager = NDManager.newBaseManager(device);
+            }
+            return manager;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (manager != null) {
+                manager.close();
+            }
+        }
+    }
+
     /** Merges one tensor into its place in the output. */
     private static void mergeOne(MergePlan.TensorTask task, MergeMethod method, List<ModelCheckpoint> inputs, SafetensorsWriter weights,
-                                 NDManager root) {
+                                 DeviceScope root) {
         String name = task.output().name();
         if (!task.merged()) {
             MergePlan.Input in = task.inputs().getFirst();
             weights.writeRaw(name, inputs.get(in.model()).weights().raw(in.tensor()));
-        } else if (TaskArithmeticKernel.merges(method, task, root.getDevice())) {
+        } else if (TaskArithmeticKernel.merges(method, task, root.device())) {
             // on a CPU, the streamed kernel: read, merged and written a chunk at a time
             MergeInput params = MergeInput.parametersOnly(task);
             TaskArithmeticKernel.merge((TaskArithmetic) method, params, streamedInputs(task, params, inputs),
                     task.output().shape(), weights.place(name));
         } else {
-            weights.write(name, mergeOnDevice(task, method, inputs, root));
+            weights.write(name, mergeOnDevice(task, method, inputs, root.get()));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.evomerge.tensor.AtomicFiles;
 import dev.evomerge.tensor.OnnxModel;
 import dev.evomerge.tensor.SafetensorsCheckpoint;
 import dev.evomerge.tensor.SafetensorsWriter;
+import dev.evomerge.tensor.StagingDirectory;
 import dev.evomerge.tensor.TensorInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,22 +16,28 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writes a whole checkpoint directory (safetensors weights, or an ONNX model made from them), all or nothing: everything goes into a hidden temporary sibling
- * ({@code .NAME.partial-…}), and {@link #commit} fsyncs it and renames it to the target. A crash or a
- * close without commit never leaves a directory under the target's name.
+ * Writes a whole checkpoint directory (safetensors weights, or an ONNX model made from them), all or nothing: everything goes into a hidden staging sibling
+ * ({@code .NAME.partial-…}, {@link StagingDirectory}), and {@link #commit} fsyncs it and renames it to the
+ * target. A crash or a close without commit never leaves a directory under the target's name; what a killed
+ * writer left beside it is removed by the next writer to the same target.
  */
 public final class CheckpointWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointWriter.class);
     private final Path target;
+    private final StagingDirectory staging;
     private final Path temp;
     private final boolean overwrite;
     private SafetensorsWriter weights;
     private boolean done;
 
-    private CheckpointWriter(Path target, Path temp, boolean overwrite) {
+    private CheckpointWriter(Path target, StagingDirectory staging, boolean overwrite) {
         this.target = target;
-        this.temp = temp;
+        this.staging = staging;
+        this.temp = staging.path();
         this.overwrite = overwrite;
     }
 
@@ -46,10 +53,28 @@ public final class CheckpointWriter implements AutoCloseable {
         }
         try {
             Files.createDirectories(target.getParent());
-            Path temp = AtomicFiles.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
-            return new CheckpointWriter(target, temp, overwrite);
+            removeLeftovers(target);
+            return new CheckpointWriter(target, StagingDirectory.create(target, StagingDirectory.PARTIAL), overwrite);
         } catch (IOException e) {
             throw new EvomergeException(outDir + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes what killed writers to {@code target} left beside it (a partial directory can be as large as the
+     * whole checkpoint) and reports those another process may still be writing. Failing to is not the merge's
+     * failure: it is said, and the merge goes on.
+     */
+    public static void removeLeftovers(Path target) {
+        try {
+            StagingDirectory.Sweep sweep = StagingDirectory.sweep(target);
+            for (StagingDirectory.Leftover gone : sweep.removed()) {
+                LOG.info("removed {} ({} MB), left by a write to {} that was killed", gone.path().getFileName(),
+                        String.format("%.1f", gone.bytes() / 1e6), target);
+            }
+            sweep.kept().forEach(kept -> LOG.warn(kept.describe()));
+        } catch (IOException e) {
+            LOG.warn("could not remove what earlier writes to {} left beside it: {}", target, e.toString());
         }
     }
 
@@ -155,10 +180,15 @@ public final class CheckpointWriter implements AutoCloseable {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(target.getParent());
             done = true;
-            return target;
         } catch (IOException e) {
             throw new EvomergeException(target + ": cannot write: " + e.getMessage(), e);
         }
+        try {
+            staging.close(); // the directory is the target now: only its lock is left to remove
+        } catch (IOException ignored) {
+            // a lock file left behind is empty and hidden, and the next writer to this target removes it
+        }
+        return target;
     }
 
     @Override
@@ -170,9 +200,9 @@ public final class CheckpointWriter implements AutoCloseable {
             weights.close();
         }
         try {
-            AtomicFiles.deleteTree(temp);
+            staging.close();
         } catch (IOException ignored) {
-            // a leftover hidden .partial directory never looks like a checkpoint
+            // a leftover hidden .partial directory never looks like a checkpoint, and the next writer removes it
         }
         done = true;
     }

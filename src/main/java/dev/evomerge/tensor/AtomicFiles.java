@@ -13,10 +13,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes that are all-or-nothing: a temporary sibling, fsynced, then renamed over the target, so a
  * reader (or a resumed run) sees either the old file or the whole new one, never half of one.
  *
- * <p>Temporary files and directories are made as {@link Files#createFile} and {@link Files#createDirectory} make
- * any other: with the permissions the user's umask (and a default ACL, if any) gives, which the rename keeps.
- * {@link Files#createTempFile} and {@link Files#createTempDirectory} make them 0600 and 0700 whatever the umask,
- * and an exported model renamed from one would stay unreadable to the user's group.
+ * <p>Temporary files are made as {@link Files#createFile} makes any other: with the permissions the user's umask
+ * (and a default ACL, if any) gives, which the rename keeps. {@link Files#createTempFile} makes them 0600 whatever
+ * the umask, and a file renamed from one would stay unreadable to the user's group ({@link StagingDirectory} does
+ * the same for directories).
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -25,7 +25,7 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = createUnique(dir, "." + target.getFileName() + ".", ".tmp", false);
+        Path temp = createUnique(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 var buffer = java.nio.ByteBuffer.wrap(content);
@@ -45,19 +45,11 @@ public final class AtomicFiles {
         write(target, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /**
-     * A new empty directory {@code dir/PREFIX…} with a name no other has, for a tree to be renamed into place when
-     * complete; its permissions are those of {@link Files#createDirectory} (see the class comment).
-     */
-    public static Path createTempDirectory(Path dir, String prefix) throws IOException {
-        return createUnique(dir, prefix, "", true);
-    }
-
-    private static Path createUnique(Path dir, String prefix, String suffix, boolean directory) throws IOException {
+    private static Path createUnique(Path dir, String prefix, String suffix) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path p = dir.resolve(prefix + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + suffix);
             try {
-                return directory ? Files.createDirectory(p) : Files.createFile(p);
+                return Files.createFile(p);
             } catch (FileAlreadyExistsException taken) {
                 if (attempt == 100) {
                     throw taken;

@@ -2,6 +2,7 @@ package dev.evomerge.tensor;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.util.cuda.CudaUtils;
 import dev.evomerge.EvomergeException;
 
 /**
@@ -19,12 +20,16 @@ public record ComputeDevice(String spec) {
         return new ComputeDevice(spec.trim().toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** The DJL device; asks the engine only for {@code auto} and {@code gpu}. */
+    /**
+     * The DJL device. Starts the engine only where a GPU is visible and the question is whether the engine can
+     * use it: the engine counts the GPUs that the CUDA runtime sees (none without one), and only if its native
+     * build has CUDA, so with no CUDA GPU the answer is CPU without loading the engine's native library.
+     */
     public Device resolve() {
         if (spec.equals("cpu")) {
             return Device.cpu();
         }
-        int gpus = Engine.getInstance().getGpuCount();
+        int gpus = CudaUtils.getGpuCount() == 0 ? 0 : Engine.getInstance().getGpuCount();
         if (spec.equals("auto")) {
             return gpus > 0 ? Device.gpu(0) : Device.cpu();
         }

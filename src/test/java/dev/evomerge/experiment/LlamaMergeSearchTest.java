@@ -88,6 +88,14 @@ class LlamaMergeSearchTest {
         assertEquals(loss, exported.rescored()[0], "scored as the search scored it: the same double");
         assertTrue(Files.exists(dir.resolve("merged/tokenizer.json")), "the base's tokenizer is carried along");
         NormalPermissions.assertThroughout(dir.resolve("merged"));
+        assertNoStagingBeside(dir.resolve("merged"));
+    }
+
+    /** An export leaves nothing beside its output: no staging directory, no lock file. */
+    private static void assertNoStagingBeside(Path out) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(out.getParent())) {
+            assertEquals(java.util.List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.contains("." + out.getFileName() + ".")).toList());
+        }
     }
 
     @Test
@@ -126,6 +134,7 @@ class LlamaMergeSearchTest {
                 assertTrue(Files.exists(out.resolve("blueprint.yaml")));
             }
             NormalPermissions.assertThroughout(out);
+            assertNoStagingBeside(out);
             // the report draws the chosen routing as a strip of (model, layer) blocks
             dev.evomerge.report.RunPlots.write(java.util.List.of(results), dir.resolve("plots-" + g));
             assertTrue(Files.size(dir.resolve("plots-" + g).resolve("genome.png")) > 1000);

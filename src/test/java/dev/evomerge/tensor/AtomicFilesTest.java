@@ -20,15 +20,19 @@ class AtomicFilesTest {
         Path tree = Files.createDirectory(dir.resolve("tree"));
         AtomicFiles.write(tree.resolve("a.json"), "{}");
         AtomicFiles.write(tree.resolve("a.json"), "{\"again\": 1}"); // over an existing file
-        Path made = AtomicFiles.createTempDirectory(tree, ".out.partial-");
-        Path other = AtomicFiles.createTempDirectory(tree, ".out.partial-");
-        assertNotEquals(made, other);
-        AtomicFiles.write(made.resolve("b.bin"), new byte[] {1, 2, 3});
-        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(made.resolve("b.bin")));
-        assertEquals("{\"again\": 1}", Files.readString(tree.resolve("a.json")));
-        try (Stream<Path> left = Files.list(tree)) {
-            assertEquals(3, left.count(), "no temporary file left beside a.json");
+        try (StagingDirectory made = StagingDirectory.create(tree.resolve("out"), StagingDirectory.PARTIAL);
+             StagingDirectory other = StagingDirectory.create(tree.resolve("out"), StagingDirectory.PARTIAL)) {
+            assertNotEquals(made.path(), other.path());
+            AtomicFiles.write(made.path().resolve("b.bin"), new byte[] {1, 2, 3});
+            assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(made.path().resolve("b.bin")));
+            assertEquals("{\"again\": 1}", Files.readString(tree.resolve("a.json")));
+            try (Stream<Path> left = Files.list(tree)) {
+                assertEquals(5, left.count(), "beside a.json only the two staging directories and their lock files");
+            }
+            NormalPermissions.assertThroughout(tree);
         }
-        NormalPermissions.assertThroughout(tree);
+        try (Stream<Path> left = Files.list(tree)) {
+            assertEquals(1, left.count(), "closed staging directories leave nothing");
+        }
     }
 }
