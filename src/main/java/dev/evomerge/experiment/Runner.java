@@ -138,6 +138,14 @@ public final class Runner implements AutoCloseable {
                     LoggedEvaluation e = LoggedEvaluation.parse(line, runner.objectives);
                     runner.heldout.put(e.number(), e.evaluation());
                 });
+        // checkpoint.json is renamed into place before pareto.json: a kill between the two in the last generation
+        // leaves the previous front beside a finished checkpoint, and no generation would run to rewrite it
+        try {
+            runner.writePareto();
+        } catch (IOException e) {
+            runner.close();
+            throw new EvomergeException(runDir + ": cannot write " + PARETO + ": " + e.getMessage(), e);
+        }
         return runner;
     }
 
