@@ -144,7 +144,7 @@ public final class Runner implements AutoCloseable {
             runner.writePareto();
         } catch (IOException e) {
             runner.close();
-            throw new EvomergeException(runDir + ": cannot write " + PARETO + ": " + e.getMessage(), e);
+            throw new EvomergeException(runDir + ": cannot write " + RunDirectory.PARETO + ": " + e.getMessage(), e);
         }
         return runner;
     }
@@ -367,12 +367,17 @@ public final class Runner implements AutoCloseable {
         try {
             new Checkpoint(1, strategy.name(), strategy.state(), generation, evaluated, log.lines(), log.bytes(), heldoutLog.lines(),
                     heldoutLog.bytes(), elapsed, reference, hypervolume).write(dir.path());
-            List<ParetoArchive.Entry> front = archive.front();
-            frontRecords.keySet().retainAll(front.stream().map(ParetoArchive.Entry::evaluation).toList());
-            dir.writePareto(objectives, front, frontRecords, heldout);
+            writePareto();
         } catch (IOException e) {
             throw new EvomergeException(dir.path() + ": cannot checkpoint: " + e.getMessage(), e);
         }
+    }
+
+    /** pareto.json from the archive as it stands; points that left the front are forgotten. */
+    private void writePareto() throws IOException {
+        List<ParetoArchive.Entry> front = archive.front();
+        frontRecords.keySet().retainAll(front.stream().map(ParetoArchive.Entry::evaluation).toList());
+        dir.writePareto(objectives, front, frontRecords, heldout);
     }
 
     @Override
