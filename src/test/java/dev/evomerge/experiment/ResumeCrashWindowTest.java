@@ -41,13 +41,13 @@ class ResumeCrashWindowTest {
         try (Runner runner = Runner.start(experiment(5), run)) {
             runner.run(false);
         }
-        Path fifth = Files.copy(run.resolve(Runner.PARETO), dir.resolve("pareto-5.json"));
+        Path fifth = Files.copy(run.resolve(RunDirectory.PARETO), dir.resolve("pareto-5.json"));
         try (Runner runner = Runner.resume(run, new Budget(6L, null, null))) {
             runner.run(false);
         }
         assertEquals(UntimedRunFiles.front(straight), UntimedRunFiles.front(run));
         // the state of a kill after the sixth generation's checkpoint.json was renamed into place, before its pareto.json
-        Files.copy(fifth, run.resolve(Runner.PARETO), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(fifth, run.resolve(RunDirectory.PARETO), StandardCopyOption.REPLACE_EXISTING);
         assertNotEquals(UntimedRunFiles.front(straight), UntimedRunFiles.front(run), "the fifth generation's front differs from the sixth's");
         try (Runner runner = Runner.resume(run, null)) {
             assertEquals(6, runner.run(false).generations());

@@ -21,18 +21,18 @@ final class UntimedRunFiles {
 
     /** evaluations.jsonl, a line per evaluation. */
     static List<String> evaluations(Path run) throws IOException {
-        return lines(run.resolve(Runner.LOG));
+        return lines(run.resolve(RunDirectory.LOG));
     }
 
     /** heldout.jsonl, a line per front point scored on the held-out split; empty when the run has none. */
     static List<String> heldout(Path run) throws IOException {
-        Path file = run.resolve(Runner.HELDOUT);
+        Path file = run.resolve(RunDirectory.HELDOUT);
         return Files.exists(file) ? lines(file) : List.of();
     }
 
     /** pareto.json. */
     static String front(Path run) throws IOException {
-        JsonNode root = JSON.readTree(run.resolve(Runner.PARETO).toFile());
+        JsonNode root = JSON.readTree(run.resolve(RunDirectory.PARETO).toFile());
         root.get("front").forEach(e -> ((ObjectNode) e).remove("seconds"));
         return root.toPrettyString();
     }
