@@ -41,22 +41,26 @@ public final class GenerateBenchmark {
     }
 
     /**
-     * Per round: tokens per second of wall time and process CPU milliseconds per token, before and now; the growth
+     * Per round: tokens per second of wall time, process CPU milliseconds per token and the generating thread's CPU
+     * milliseconds per token (all of the work when PyTorch runs on one thread, OMP_NUM_THREADS=1), before and now; the growth
      * of malloc's bytes in use from before an answer to its last token, before and now (first round); whether both
      * generated the same tokens.
      */
     public record Result(long parameters, int promptTokens, int newTokens, double[] before, double[] now, double[] beforeCpu,
-                         double[] nowCpu, long beforeGrowth, long nowGrowth, boolean sameTokens) {
+                         double[] nowCpu, double[] beforeThreadCpu, double[] nowThreadCpu, long beforeGrowth, long nowGrowth,
+                         boolean sameTokens) {
         public Result {
             before = before.clone();
             now = now.clone();
             beforeCpu = beforeCpu.clone();
             nowCpu = nowCpu.clone();
+            beforeThreadCpu = beforeThreadCpu.clone();
+            nowThreadCpu = nowThreadCpu.clone();
         }
 
-        /** The median over rounds of now ÷ before, each round's two runs measured one after the other. */
+        /** The median over rounds of now ÷ before in tokens per second, each round's two runs measured one after the other. */
         public double ratio() {
-            return median(IntStream.range(0, now.length).mapToDouble(r -> now[r] / before[r]).toArray());
+            return GenerateBenchmark.ratio(now, before);
         }
     }
 
@@ -89,19 +93,24 @@ public final class GenerateBenchmark {
         int[] nowTokens = now(llama, models, program, prompt, newTokens, tokenizer, m, growth, 1);
         double[][] rate = new double[2][rounds];
         double[][] cpu = new double[2][rounds];
+        double[][] threadCpu = new double[2][rounds];
+        var thread = java.lang.management.ManagementFactory.getThreadMXBean();
         var process = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int r = 0; r < rounds; r++) {
             // alternate which goes first, so that neither always runs on a warmer or a quieter machine
             for (int which : r % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
                 long cpu0 = process.getProcessCpuTime();
+                long threadCpu0 = thread.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 int generated = which == 0 ? before(llama, models, program, prompt, newTokens, tokenizer, m, new long[2], 0).length
                         : now(llama, models, program, prompt, newTokens, tokenizer, m, new long[2], 1).length;
                 rate[which][r] = generated / ((System.nanoTime() - t0) / 1e9);
                 cpu[which][r] = (process.getProcessCpuTime() - cpu0) / 1e6 / generated;
+                threadCpu[which][r] = (thread.getCurrentThreadCpuTime() - threadCpu0) / 1e6 / generated;
             }
         }
-        return new Result(parameters, prompt.length, newTokens, rate[0], rate[1], cpu[0], cpu[1], growth[0], growth[1],
+        return new Result(parameters, prompt.length, newTokens, rate[0], rate[1], cpu[0], cpu[1], threadCpu[0], threadCpu[1],
+                growth[0], growth[1],
                 Arrays.equals(beforeTokens, nowTokens));
     }
 
@@ -169,6 +178,11 @@ public final class GenerateBenchmark {
         return NativeHeap.available() ? NativeHeap.inUse() : 0;
     }
 
+    /** The median of the rounds' ratios {@code a[r] / b[r]}. */
+    private static double ratio(double[] a, double[] b) {
+        return median(IntStream.range(0, a.length).mapToDouble(r -> a[r] / b[r]).toArray());
+    }
+
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
@@ -181,11 +195,12 @@ public final class GenerateBenchmark {
                 r.parameters() / 1e6, r.promptTokens(), r.newTokens(), r.now().length);
         out.println("  before: cache concatenated per token, arrays kept per answer, whole answer decoded per token");
         out.println("  now:    cache written in place, a scope per token, answer decoded incrementally");
-        out.printf("  %-8s %12s %22s   %s%n", "", "tokens/s", "CPU ms/token (process)", "tokens/s by round");
-        out.printf("  %-8s %12.1f %22.1f   %s%n", "before", median(r.before()), median(r.beforeCpu()), rates(r.before()));
-        out.printf("  %-8s %12.1f %22.1f   %s%n", "now", median(r.now()), median(r.nowCpu()), rates(r.now()));
-        out.printf("  ratio now / before (median of the rounds' ratios): %.2f tokens/s, %.2f CPU per token%n", r.ratio(),
-                median(IntStream.range(0, r.now().length).mapToDouble(i -> r.nowCpu()[i] / r.beforeCpu()[i]).toArray()));
+        out.printf("  %-8s %9s %20s %20s   %s%n", "", "tokens/s", "CPU ms/token: process", "this thread", "tokens/s by round");
+        out.printf("  %-8s %9.1f %20.2f %20.2f   %s%n", "before", median(r.before()), median(r.beforeCpu()), median(r.beforeThreadCpu()),
+                rates(r.before()));
+        out.printf("  %-8s %9.1f %20.2f %20.2f   %s%n", "now", median(r.now()), median(r.nowCpu()), median(r.nowThreadCpu()), rates(r.now()));
+        out.printf("  now / before, median of the rounds' ratios: %.2f tokens/s, %.2f process CPU, %.2f this thread's CPU per token%n",
+                r.ratio(), ratio(r.nowCpu(), r.beforeCpu()), ratio(r.nowThreadCpu(), r.beforeThreadCpu()));
         if (NativeHeap.available()) {
             out.printf("  malloc's bytes in use grown by an answer's last token: before %.1f MB, now %.1f MB (the JVM's own share moves by a few MB)%n",
                     r.beforeGrowth() / 1e6, r.nowGrowth() / 1e6);

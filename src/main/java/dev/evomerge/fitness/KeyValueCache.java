@@ -48,11 +48,12 @@ final class KeyValueCache implements KeyValues, AutoCloseable {
             keys[step] = manager.create(full, k.getDataType());
             values[step] = manager.create(full, v.getDataType());
         }
-        NDIndex fresh = new NDIndex(":, :, {}:{}", past, past + tokens);
+        // indices built, not parsed from text: this runs twice per layer and token
+        NDIndex fresh = new NDIndex().addAllDim(2).addSliceDim(past, past + tokens);
         keys[step].set(fresh, k);
         values[step].set(fresh, v);
         // views of the cache, owned by the caller's (per-token) manager, so reading leaves nothing behind here
-        NDIndex held = new NDIndex(":, :, :{}", past + tokens);
+        NDIndex held = new NDIndex().addAllDim(2).addSliceDim(0, past + tokens);
         return new NDArray[] {keys[step].get(k.getManager(), held), values[step].get(k.getManager(), held)};
     }
 

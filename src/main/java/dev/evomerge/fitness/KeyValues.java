@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Where a cached forward pass keeps the keys and values of each layer-program step (one entry per step, not
- * per layer: a program may run a layer twice).
+ * per layer: a program may run a layer twice). Generation uses {@link KeyValueCache}, written in place; {@code
+ * bench generate} measures it against the concatenating cache it replaced, through this same seam.
  */
 interface KeyValues {
     /**
