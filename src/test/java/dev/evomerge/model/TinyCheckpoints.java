@@ -1,5 +1,6 @@
 package dev.evomerge.model;
 
+import dev.evomerge.fitness.MlpClassifier;
 import dev.evomerge.tensor.DType;
 import dev.evomerge.tensor.SafetensorsWriter;
 import dev.evomerge.tensor.TensorInfo;
@@ -108,6 +109,24 @@ public final class TinyCheckpoints {
                     """.formatted(words));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes an MLP classifier's weights stored as {@code dtype} (rounded from f32 by the writer), with its
+     * config.json; returns its directory. {@link MlpClassifier#write} stores f32 only.
+     */
+    public static Path mlp(Path dir, MlpClassifier mlp, Map<String, float[]> weights, DType dtype) {
+        List<TensorInfo> plan = mlp.tensors().stream().map(t -> t.withDtype(dtype)).toList();
+        try (CheckpointWriter writer = CheckpointWriter.create(dir)) {
+            try (SafetensorsWriter w = writer.weights(plan, Long.MAX_VALUE, Map.of("format", "pt"))) {
+                for (TensorInfo t : plan) {
+                    w.write(t.name(), weights.get(t.name()));
+                }
+                w.commit();
+            }
+            writer.writeFile("config.json", mlp.config().toPrettyString());
+            return writer.commit();
         }
     }
 }
