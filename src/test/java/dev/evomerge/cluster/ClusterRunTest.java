@@ -1,6 +1,7 @@
 package dev.evomerge.cluster;
 
 import dev.evomerge.experiment.RunDirectory;
+import dev.evomerge.experiment.UntimedRunFiles;
 import static dev.evomerge.cluster.ClusterEvaluatorsTest.loopback;
 import static dev.evomerge.cluster.WorkerProcess.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,14 +104,8 @@ class ClusterRunTest {
             long fresh = Files.readAllLines(run.resolve(RunDirectory.LOG)).stream().filter(l -> l.contains("\"cached\":false")).count();
             assertEquals(fresh, b.count(WorkerProcess.CANDIDATE), "B evaluated every candidate once, the killed worker's included");
         }
-        for (String file : List.of(RunDirectory.LOG, RunDirectory.HELDOUT, RunDirectory.PARETO)) {
-            assertEquals(withoutSeconds(single.resolve(file)), withoutSeconds(run.resolve(file)), file);
-        }
+        UntimedRunFiles.assertSameRun(single, run, "cluster run");
         assertTrue(Files.readAllLines(run.resolve(RunDirectory.LOG)).size() >= 18, "a real run");
     }
 
-    /** A run file's text with timings taken out (the only thing that may differ between equal runs). */
-    private static String withoutSeconds(Path file) throws IOException {
-        return Files.readString(file).replaceAll("\"seconds\" ?: ?[0-9.eE+-]+,?", "");
-    }
 }

@@ -106,8 +106,7 @@ class MergeSearchTest {
         try (Runner runner = Runner.start(config, dir.resolve("straight"))) {
             runner.run(false);
         }
-        assertEquals(Files.readAllLines(dir.resolve("straight").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
-                Files.readAllLines(dir.resolve("resumed").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+        assertEquals(UntimedRunFiles.evaluations(dir.resolve("straight")), UntimedRunFiles.evaluations(dir.resolve("resumed")));
     }
 
     @Test
@@ -151,8 +150,7 @@ class MergeSearchTest {
         try (Runner runner = Runner.resume(dir.resolve("raced-resumed"), new Budget(10L, null, null))) {
             runner.run(false);
         }
-        assertEquals(Files.readAllLines(dir.resolve("raced").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList(),
-                Files.readAllLines(dir.resolve("raced-resumed").resolve(RunDirectory.LOG)).stream().map(l -> l.replaceAll("\"seconds\":[^}]*", "")).toList());
+        assertEquals(UntimedRunFiles.evaluations(dir.resolve("raced")), UntimedRunFiles.evaluations(dir.resolve("raced-resumed")));
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -200,16 +198,10 @@ class MergeSearchTest {
         try (Runner runner = Runner.start(config(yaml + "workers: {local: 3}\n"), three)) {
             runner.run(false);
         }
-        for (String file : java.util.List.of(RunDirectory.LOG, RunDirectory.HELDOUT, RunDirectory.PARETO)) {
-            assertEquals(withoutSeconds(one.resolve(file)), withoutSeconds(three.resolve(file)), strategy + ": " + file);
-        }
+        UntimedRunFiles.assertSameRun(one, three, strategy);
         assertTrue(Files.readAllLines(one.resolve(RunDirectory.LOG)).size() >= 14, strategy + ": a real run");
     }
 
-    /** A run file's text with timings taken out (the only thing that may differ between equal runs). */
-    private static String withoutSeconds(Path file) throws IOException {
-        return Files.readString(file).replaceAll("\"seconds\" ?: ?[0-9.eE+-]+,?", "");
-    }
 
     @Test
     void badMergeProblemsAreRefusedWithTheKey() {

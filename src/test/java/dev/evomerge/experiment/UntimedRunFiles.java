@@ -13,10 +13,17 @@ import java.util.List;
  * A run directory's files with their timings taken out ({@code seconds}, the only field that may differ
  * between two runs that made the same evaluations), for tests that compare runs.
  */
-final class UntimedRunFiles {
+public final class UntimedRunFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private UntimedRunFiles() {
+    }
+
+    /** Asserts that two runs made the same evaluations, held-out scores and front, timings aside. */
+    public static void assertSameRun(Path expected, Path actual, String label) throws IOException {
+        org.junit.jupiter.api.Assertions.assertEquals(evaluations(expected), evaluations(actual), label + ": " + RunDirectory.LOG);
+        org.junit.jupiter.api.Assertions.assertEquals(heldout(expected), heldout(actual), label + ": " + RunDirectory.HELDOUT);
+        org.junit.jupiter.api.Assertions.assertEquals(front(expected), front(actual), label + ": " + RunDirectory.PARETO);
     }
 
     /** evaluations.jsonl, a line per evaluation. */
