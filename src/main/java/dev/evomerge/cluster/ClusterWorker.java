@@ -120,7 +120,7 @@ public final class ClusterWorker implements AutoCloseable {
             Problem p = problemFor(candidate.experiment());
             Problem.Screen screen = candidate.screen(p.objectives());
             List<dev.evomerge.genome.Genome> one = List.of(candidate.genome());
-            Evaluation e = (screen == null ? p.evaluate(one) : p.evaluate(one, screen)).getFirst();
+            Evaluation e = p.evaluate(one, screen).getFirst();
             double seconds = (System.nanoTime() - t0) / 1e9;
             return WorkerMessage.Evaluated.of(candidate.id(),
                     new LoggedEvaluation(0, 0, candidate.genome(), e, false, e.partial(), seconds).toJson(p.objectives()));

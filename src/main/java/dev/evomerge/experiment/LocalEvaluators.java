@@ -53,8 +53,7 @@ public final class LocalEvaluators implements Evaluator {
     public CompletableFuture<List<Evaluation>> submit(List<Genome> genomes, Problem.Screen screen) {
         if (threads.isEmpty()) {
             try {
-                Problem p = problems.getFirst();
-                return CompletableFuture.completedFuture(screen == null ? p.evaluate(genomes) : p.evaluate(genomes, screen));
+                return CompletableFuture.completedFuture(problems.getFirst().evaluate(genomes, screen));
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -72,8 +71,7 @@ public final class LocalEvaluators implements Evaluator {
                 Job job = queue.take();
                 Evaluation result;
                 try {
-                    List<Genome> one = List.of(job.genome());
-                    result = (job.screen() == null ? problem.evaluate(one) : problem.evaluate(one, job.screen())).getFirst();
+                    result = problem.evaluate(List.of(job.genome()), job.screen()).getFirst();
                 } catch (RuntimeException | Error e) {
                     job.batch().failed(job.index(), e); // the loop thread rethrows it; this one stays to serve
                     continue;

@@ -22,8 +22,8 @@ public interface Problem extends AutoCloseable {
     /**
      * Evaluation under racing: each genome scored on the screen's sample of every task's datapoints, then,
      * on the same candidate, on the rest if {@code screen.finish()} accepts the sample's evaluation; else the
-     * sample's evaluation is returned, marked {@link Evaluation#partial}. By default the full evaluation (a
-     * problem with no datapoints to sample).
+     * sample's evaluation is returned, marked {@link Evaluation#partial}. A null {@code screen} (no racing)
+     * is the full evaluation; so is every screen by default (a problem with no datapoints to sample).
      */
     default List<Evaluation> evaluate(List<Genome> genomes, Screen screen) {
         return evaluate(genomes);
